@@ -1,0 +1,199 @@
+"""Platform-neutral descriptions of what members see. Adapters render each card type; an unknown one fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class OptionLine:
+    letter: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DilemmaCard:
+    """The open dilemma: never carries the split before the reveal, only the count."""
+
+    post_id: int
+    dilemma_id: str
+    title: str
+    situation: str
+    question: str
+    options: tuple[OptionLine, ...]
+    topic: str
+    difficulty: int
+    closes_at: datetime  # in the channel's zone
+    vote_count: int
+
+
+@dataclass(frozen=True)
+class RevealedOption:
+    letter: str
+    text: str
+    reasoning: str
+    votes: int
+    best: bool
+    trap: bool
+
+    def share(self, total: int) -> float:
+        return self.votes / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Reference:
+    label: str
+    title: str
+    code_title: str
+
+
+@dataclass(frozen=True)
+class RevealCard:
+    post_id: int
+    dilemma_id: str
+    title: str
+    situation: str
+    question: str
+    options: tuple[RevealedOption, ...]
+    topic: str
+    difficulty: int
+    vote_count: int
+    takeaway: str
+    references: tuple[Reference, ...]
+
+    @property
+    def best(self) -> RevealedOption:
+        return next(option for option in self.options if option.best)
+
+    @property
+    def trap(self) -> RevealedOption | None:
+        return next((option for option in self.options if option.trap), None)
+
+
+@dataclass(frozen=True)
+class DiscussionCard:
+    post_id: int
+    title: str
+    prompt: str
+
+
+@dataclass(frozen=True)
+class VoteConfirmation:
+    letter: str
+    option_text: str
+    closes_at: datetime  # in the channel's zone
+    changed_from: str | None
+
+
+class Period(Enum):
+    WEEK = "week"
+    MONTH = "month"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class LeaderLine:
+    rank: int
+    name: str | None  # None: the member hides from leaderboards
+    points: int
+    correct: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class LeaderboardCard:
+    period: Period
+    period_label: str
+    lines: tuple[LeaderLine, ...]
+
+
+@dataclass(frozen=True)
+class TopicStat:
+    topic: str
+    member_correct: int
+    member_answered: int
+    group_accuracy: float | None
+
+    @property
+    def member_accuracy(self) -> float | None:
+        return self.member_correct / self.member_answered if self.member_answered else None
+
+
+@dataclass(frozen=True)
+class StatsCard:
+    name: str
+    points: int
+    answered: int
+    correct: int
+    current_streak: int
+    best_streak: int
+    topics: tuple[TopicStat, ...]
+    practise_next: str | None
+
+
+@dataclass(frozen=True)
+class TopicsCard:
+    rows: tuple[tuple[str, str, int], ...]  # slug, title, dilemma count
+
+
+@dataclass(frozen=True)
+class HelpCard:
+    actions: tuple[tuple[str, str, bool], ...]  # action words, what it does, admin only
+
+
+class NoticeKind(Enum):
+    INFO = "info"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short private message; errors a member caused are notices, not exceptions."""
+
+    text: str
+    kind: NoticeKind = NoticeKind.INFO
+
+    @classmethod
+    def error(cls, text: str) -> Notice:
+        return cls(text, NoticeKind.ERROR)
+
+
+@dataclass(frozen=True)
+class PostedCard:
+    """What an admin sees after posting now."""
+
+    post_id: int
+    title: str
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class ScheduleCard:
+    tz: str
+    post_time: str | None  # None: no schedule set
+    reveal: str  # "20:00" or "11h 0m after the post"
+    days: tuple[str, ...]
+    topics: tuple[str, ...]  # titles; empty means every topic
+    paused: bool
+    next_post_at: datetime | None  # in the channel's zone
+
+
+@dataclass(frozen=True)
+class RecapCard:
+    """The week's recap: top five, the group's accuracy, the dilemma that split the group most."""
+
+    week_label: str
+    top: tuple[LeaderLine, ...]
+    answered: int
+    correct: int
+    most_split_title: str | None
+    most_split_post_id: int | None
+    most_split_ref: str | None
+
+
+Card = (
+    DilemmaCard | RevealCard | DiscussionCard | VoteConfirmation | LeaderboardCard | StatsCard | TopicsCard
+    | HelpCard | Notice | PostedCard | ScheduleCard | RecapCard
+)

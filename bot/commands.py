@@ -1,0 +1,153 @@
+"""The command vocabulary shared by every platform, and the parser for its text form (`/casebook WORDS`).
+
+Discord builds these values from typed slash-command options; Slack and the console parse text with
+`parse_command`. Either way the core's `Casebook.handle` is the one entry point.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.cards import Period
+from bot.schedule import ScheduleError, ScheduleRequest, parse_schedule
+
+_MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True)
+class Post:
+    target: str | None = None  # a scenario id or a topic
+
+
+@dataclass(frozen=True)
+class Reveal:
+    pass
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    period: Period = Period.WEEK
+
+
+@dataclass(frozen=True)
+class Stats:
+    subject_user_id: str | None = None  # None: the member asking
+
+
+@dataclass(frozen=True)
+class Topics:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class ScheduleSet:
+    request: ScheduleRequest
+
+
+@dataclass(frozen=True)
+class ScheduleShow:
+    pass
+
+
+@dataclass(frozen=True)
+class SchedulePause:
+    pass
+
+
+@dataclass(frozen=True)
+class ScheduleResume:
+    pass
+
+
+@dataclass(frozen=True)
+class Privacy:
+    action: str  # hide | show
+
+
+Command = (
+    Post | Reveal | Leaderboard | Stats | Topics | Help | ScheduleSet | ScheduleShow | SchedulePause
+    | ScheduleResume | Privacy
+)
+
+USAGE = (
+    "Use one of: post [id or topic] · reveal · leaderboard [week|month|all] · stats [@member] · topics · "
+    "schedule set HH:MM HH:MM Area/City [days] [topics] · schedule show|pause|resume · privacy hide|show · help"
+)
+PRIVACY_ACTIONS = ("hide", "show")
+
+
+class CommandError(ValueError):
+    """Words that do not make a command; the message says what is accepted."""
+
+
+def parse_period(word: str | None) -> Period:
+    if word is None:
+        return Period.WEEK
+    try:
+        return Period(word.lower())
+    except ValueError as error:
+        raise CommandError(f"'{word}' is not a period: use week, month or all.") from error
+
+
+def parse_mention(word: str) -> str:
+    match = _MENTION.match(word)
+    if match is None:
+        raise CommandError(f"'{word}' is not a member: mention them, like @name.")
+    return match[1]
+
+
+def parse_command(text: str, known_topics: Iterable[str]) -> Command:
+    words = text.split()
+    if not words:
+        return Help()
+    action, rest = words[0].lower(), words[1:]
+    if action == "post":
+        _at_most(rest, 1, "post [id or topic]")
+        return Post(rest[0] if rest else None)
+    if action == "reveal":
+        _at_most(rest, 0, "reveal")
+        return Reveal()
+    if action == "leaderboard":
+        _at_most(rest, 1, "leaderboard [week|month|all]")
+        return Leaderboard(parse_period(rest[0] if rest else None))
+    if action == "stats":
+        _at_most(rest, 1, "stats [@member]")
+        return Stats(parse_mention(rest[0]) if rest else None)
+    if action in ("topics", "help"):
+        _at_most(rest, 0, action)
+        return Topics() if action == "topics" else Help()
+    if action == "schedule":
+        return _schedule(rest, known_topics)
+    if action == "privacy":
+        if len(rest) != 1 or rest[0].lower() not in PRIVACY_ACTIONS:
+            raise CommandError("Use: privacy hide (leave leaderboards) or privacy show (appear again).")
+        return Privacy(rest[0].lower())
+    raise CommandError(f"'{words[0]}' is not a Casebook command. {USAGE}")
+
+
+def _schedule(words: list[str], known_topics: Iterable[str]) -> Command:
+    simple: dict[str, Command] = {"show": ScheduleShow(), "pause": SchedulePause(), "resume": ScheduleResume()}
+    if not words:
+        raise CommandError("Use: schedule set|show|pause|resume.")
+    verb = words[0].lower()
+    if verb in simple:
+        _at_most(words[1:], 0, f"schedule {verb}")
+        return simple[verb]
+    if verb != "set":
+        raise CommandError(f"'{words[0]}' is not a schedule action: use set, show, pause or resume.")
+    try:
+        return ScheduleSet(parse_schedule(words[1:], known_topics))
+    except ScheduleError as error:
+        raise CommandError(str(error)) from error
+
+
+def _at_most(words: list[str], count: int, usage: str) -> None:
+    if len(words) > count:
+        raise CommandError(f"Too many words. Use: {usage}.")

@@ -1,0 +1,7 @@
+"""Persistence. The rest of the core talks to the store only through `Store`'s methods."""
+
+from bot.store.sqlite import PostAlreadyReserved, SqliteStore
+
+Store = SqliteStore
+
+__all__ = ["PostAlreadyReserved", "SqliteStore", "Store"]

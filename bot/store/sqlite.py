@@ -1,0 +1,512 @@
+"""The SQLite store: every SQL statement Casebook runs lives in this module."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.keys import ChannelKey, Member, MemberKey
+from bot.scoring import Streak
+from bot.store.records import (
+    Ballot,
+    ChannelRecord,
+    LeaderRow,
+    MemberAward,
+    MemberHistory,
+    PostRecord,
+    TopicScore,
+)
+
+log = logging.getLogger(__name__)
+
+PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    # In WAL mode NORMAL keeps every committed transaction through a process crash (kill -9); only a power
+    # loss can take back the last commits. The vote-rate baseline uses the same settings.
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA foreign_keys = ON",
+)
+MAX_VOTE_BATCH = 512
+
+
+class PostAlreadyReserved(Exception):
+    """A scheduled post for this channel and local date exists already."""
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Numbered migrations shipped with the package, in order."""
+    folder = resources.files("bot.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+@dataclass
+class _PendingVote:
+    post_id: int
+    member_id: int
+    choice: str
+    at: str
+    done: asyncio.Future[bool]
+
+
+_CHANNEL_COLUMNS = ("id, platform, workspace, channel, tz, post_time, reveal_time, reveal_minutes, days, topics, "
+                    "difficulty, paused, settings")
+_POST_COLUMNS = ("id, channel_id, dilemma_id, topic, kind, local_date, state, created_at, posted_at, reveal_at, "
+                 "revealed_at, reveal_published_at, message_ref, thread_ref, best_letter, attempts")
+
+
+def _channel(row: Any) -> ChannelRecord:
+    return ChannelRecord(
+        id=row[0], key=ChannelKey(row[1], row[2], row[3]), tz=row[4], post_time=row[5], reveal_time=row[6],
+        reveal_minutes=row[7], days=tuple(d for d in row[8].split(",") if d),
+        topics=frozenset(t for t in row[9].split(",") if t), difficulty=row[10], paused=bool(row[11]),
+        settings=json.loads(row[12]),
+    )
+
+
+def _post(row: Any) -> PostRecord:
+    return PostRecord(
+        id=row[0], channel_id=row[1], dilemma_id=row[2], topic=row[3], kind=row[4],
+        local_date=date.fromisoformat(row[5]), state=row[6], created_at=datetime.fromisoformat(row[7]),
+        posted_at=_moment(row[8]), reveal_at=datetime.fromisoformat(row[9]), revealed_at=_moment(row[10]),
+        reveal_published_at=_moment(row[11]), message_ref=row[12], thread_ref=row[13], best_letter=row[14],
+        attempts=row[15],
+    )
+
+
+class SqliteStore:
+    """One writer connection (serialised by a lock, votes group-committed) and one reader connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._pending: list[_PendingVote] = []
+        self._wake = asyncio.Event()
+        self._flusher: asyncio.Task[None] | None = None
+        self._member_ids: dict[MemberKey, tuple[int, str]] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._migrate(self._writer)
+        self._reader = await self._connect()
+        self._flusher = asyncio.create_task(self._flush_votes_forever(), name="casebook-vote-flusher")
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            await self._drain_votes()
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
+        for connection in (self._reader, self._writer):
+            if connection is not None:
+                await connection.close()
+        self._reader = self._writer = None
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(self.path, isolation_level=None)
+        for pragma in PRAGMAS:
+            await connection.execute(pragma)
+        return connection
+
+    async def _migrate(self, connection: aiosqlite.Connection) -> None:
+        async with connection.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = row[0] if row else 0
+        for number, script in migrations():
+            if number <= version:
+                continue
+            log.info("applying migration %04d", number)
+            await connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+    async def schema_version(self) -> int:
+        rows = await self._read("PRAGMA user_version")
+        return int(rows[0][0])
+
+    @property
+    def _w(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise RuntimeError("the store is not open")
+        return self._writer
+
+    async def _read(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        if self._reader is None:
+            raise RuntimeError("the store is not open")
+        return list(await self._reader.execute_fetchall(sql, tuple(params)))
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            connection = self._w
+            await connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                await connection.execute("ROLLBACK")
+                raise
+            await connection.execute("COMMIT")
+
+    # -- channels --------------------------------------------------------------------------------
+
+    async def ensure_channel(self, key: ChannelKey, now: datetime) -> ChannelRecord:
+        existing = await self.get_channel(key)
+        if existing is not None:
+            return existing
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO channels (platform, workspace, channel, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (platform, workspace, channel) DO NOTHING",
+                (key.platform, key.workspace, key.channel, _iso(now)),
+            )
+        channel = await self.get_channel(key)
+        assert channel is not None
+        return channel
+
+    async def get_channel(self, key: ChannelKey) -> ChannelRecord | None:
+        rows = await self._read(
+            f"SELECT {_CHANNEL_COLUMNS} FROM channels WHERE platform = ? AND workspace = ? AND channel = ?",
+            (key.platform, key.workspace, key.channel),
+        )
+        return _channel(rows[0]) if rows else None
+
+    async def channel_by_id(self, channel_id: int) -> ChannelRecord | None:
+        rows = await self._read(f"SELECT {_CHANNEL_COLUMNS} FROM channels WHERE id = ?", (channel_id,))
+        return _channel(rows[0]) if rows else None
+
+    async def scheduled_channels(self) -> list[ChannelRecord]:
+        rows = await self._read(f"SELECT {_CHANNEL_COLUMNS} FROM channels WHERE post_time IS NOT NULL ORDER BY id")
+        return [_channel(row) for row in rows]
+
+    async def save_channel(self, channel: ChannelRecord) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE channels SET tz = ?, post_time = ?, reveal_time = ?, reveal_minutes = ?, days = ?, "
+                "topics = ?, difficulty = ?, paused = ?, settings = ? WHERE id = ?",
+                (channel.tz, channel.post_time, channel.reveal_time, channel.reveal_minutes, ",".join(channel.days),
+                 ",".join(sorted(channel.topics)), channel.difficulty, int(channel.paused), channel.settings_json(),
+                 channel.id),
+            )
+
+    async def delete_channel(self, channel_id: int) -> None:
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM channels WHERE id = ?", (channel_id,))
+
+    # -- posts -----------------------------------------------------------------------------------
+
+    async def used_dilemmas(self, channel_id: int) -> list[str]:
+        """Dilemma ids posted in the channel, oldest first (failed and skipped reservations excluded)."""
+        rows = await self._read(
+            "SELECT dilemma_id FROM posts WHERE channel_id = ? AND state NOT IN ('failed', 'skipped') ORDER BY id",
+            (channel_id,),
+        )
+        return [row[0] for row in rows]
+
+    async def reserve_post(
+        self, channel_id: int, dilemma_id: str, topic: str, kind: str, local_date: date, reveal_at: datetime,
+        best_letter: str, now: datetime,
+    ) -> PostRecord:
+        """Record a post before it is sent, so a crash can neither skip it silently nor send it twice."""
+        try:
+            async with self._transaction() as db:
+                cursor = await db.execute(
+                    "INSERT INTO posts (channel_id, dilemma_id, topic, kind, local_date, state, created_at, reveal_at,"
+                    " best_letter) VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?, ?)",
+                    (channel_id, dilemma_id, topic, kind, local_date.isoformat(), _iso(now), _iso(reveal_at),
+                     best_letter),
+                )
+                post_id = cursor.lastrowid
+        except aiosqlite.IntegrityError as error:
+            raise PostAlreadyReserved(f"channel {channel_id} already has its post for {local_date}") from error
+        post = await self.get_post(int(post_id or 0))
+        assert post is not None
+        return post
+
+    async def mark_posted(self, post_id: int, message_ref: str, posted_at: datetime) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE posts SET state = 'open', message_ref = ?, posted_at = ? WHERE id = ? AND state = 'reserved'",
+                (message_ref, _iso(posted_at), post_id),
+            )
+
+    async def mark_attempt_failed(self, post_id: int, give_up: bool) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE posts SET attempts = attempts + 1, state = CASE WHEN ? THEN 'failed' ELSE state END "
+                "WHERE id = ? AND state = 'reserved'",
+                (give_up, post_id),
+            )
+
+    async def mark_skipped(self, post_id: int) -> None:
+        async with self._transaction() as db:
+            await db.execute("UPDATE posts SET state = 'skipped' WHERE id = ? AND state = 'reserved'", (post_id,))
+
+    async def set_thread(self, post_id: int, thread_ref: str) -> None:
+        async with self._transaction() as db:
+            await db.execute("UPDATE posts SET thread_ref = ? WHERE id = ?", (thread_ref, post_id))
+
+    async def get_post(self, post_id: int) -> PostRecord | None:
+        rows = await self._read(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,))
+        return _post(rows[0]) if rows else None
+
+    async def open_posts(self, channel_id: int) -> list[PostRecord]:
+        rows = await self._read(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE channel_id = ? AND state = 'open' ORDER BY id", (channel_id,)
+        )
+        return [_post(row) for row in rows]
+
+    async def posts_to_reveal(self) -> list[PostRecord]:
+        """Open posts, and posts whose reveal was scored but not yet published; earliest reveal first."""
+        rows = await self._read(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE state IN ('open', 'closed') "
+            "OR (state = 'revealed' AND reveal_published_at IS NULL) ORDER BY reveal_at, id"
+        )
+        return [_post(row) for row in rows]
+
+    async def reserved_posts(self) -> list[PostRecord]:
+        rows = await self._read(f"SELECT {_POST_COLUMNS} FROM posts WHERE state = 'reserved' ORDER BY id")
+        return [_post(row) for row in rows]
+
+    async def scheduled_post_on(self, channel_id: int, local_date: date) -> PostRecord | None:
+        rows = await self._read(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE channel_id = ? AND local_date = ? AND kind = 'scheduled'",
+            (channel_id, local_date.isoformat()),
+        )
+        return _post(rows[0]) if rows else None
+
+    async def close_post(self, post_id: int) -> bool:
+        """Stop accepting votes. True when this call closed it."""
+        async with self._transaction() as db:
+            cursor = await db.execute("UPDATE posts SET state = 'closed' WHERE id = ? AND state = 'open'", (post_id,))
+            return cursor.rowcount == 1
+
+    async def previous_post_date(self, channel_id: int, before: date) -> date | None:
+        rows = await self._read(
+            "SELECT MAX(local_date) FROM posts WHERE channel_id = ? AND local_date < ? AND state = 'revealed'",
+            (channel_id, before.isoformat()),
+        )
+        return _day(rows[0][0])
+
+    async def last_revealed_date(self, channel_id: int) -> date | None:
+        rows = await self._read(
+            "SELECT MAX(local_date) FROM posts WHERE channel_id = ? AND state = 'revealed'", (channel_id,)
+        )
+        return _day(rows[0][0])
+
+    # -- votes -----------------------------------------------------------------------------------
+
+    async def member_id(self, member: Member, now: datetime) -> int:
+        cached = self._member_ids.get(member.key)
+        if cached is not None and cached[1] == member.display_name:
+            return cached[0]
+        async with self._transaction() as db:
+            rows = await db.execute_fetchall(
+                "INSERT INTO members (platform, workspace, user_id, display_name, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, workspace, user_id) DO UPDATE SET display_name = excluded.display_name "
+                "RETURNING id",
+                (member.key.platform, member.key.workspace, member.key.user_id, member.display_name, _iso(now)),
+            )
+        member_id = int(next(iter(rows))[0])
+        self._member_ids[member.key] = (member_id, member.display_name)
+        return member_id
+
+    async def cast_vote(self, post_id: int, member_id: int, choice: str, now: datetime) -> bool:
+        """Record a vote; returns once it is committed. False when the post is not open."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append(_PendingVote(post_id, member_id, choice, _iso(now) or "", done))
+        self._wake.set()
+        return await done
+
+    async def _flush_votes_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                await self._flush_votes()
+
+    async def _drain_votes(self) -> None:
+        while self._pending:
+            await self._flush_votes()
+
+    async def _flush_votes(self) -> None:
+        """Group commit: every vote waiting now shares one transaction, confirmed after its COMMIT."""
+        batch, self._pending = self._pending[:MAX_VOTE_BATCH], self._pending[MAX_VOTE_BATCH:]
+        accepted: list[bool] = []
+        try:
+            async with self._transaction() as db:
+                for vote in batch:
+                    rows = await db.execute_fetchall(
+                        "INSERT INTO votes (post_id, member_id, choice, first_at, updated_at) "
+                        "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM posts WHERE id = ? AND state = 'open') "
+                        "ON CONFLICT (post_id, member_id) DO UPDATE SET "
+                        "changes = changes + (choice != excluded.choice), choice = excluded.choice, "
+                        "updated_at = excluded.updated_at RETURNING 1",
+                        (vote.post_id, vote.member_id, vote.choice, vote.at, vote.at, vote.post_id),
+                    )
+                    accepted.append(bool(list(rows)))
+        except Exception as error:  # every vote in the batch learns it was not recorded
+            for vote in batch:
+                if not vote.done.done():
+                    vote.done.set_exception(error)
+            return
+        for vote, ok in zip(batch, accepted, strict=True):
+            if not vote.done.done():
+                vote.done.set_result(ok)
+
+    async def vote_count(self, post_id: int) -> int:
+        rows = await self._read("SELECT COUNT(*) FROM votes WHERE post_id = ?", (post_id,))
+        return int(rows[0][0])
+
+    async def member_choice(self, post_id: int, member_id: int) -> str | None:
+        rows = await self._read("SELECT choice FROM votes WHERE post_id = ? AND member_id = ?", (post_id, member_id))
+        return rows[0][0] if rows else None
+
+    async def ballots(self, post: PostRecord) -> list[Ballot]:
+        rows = await self._read(
+            "SELECT v.member_id, v.choice, v.changes, s.current, s.best, s.last_date FROM votes v "
+            "LEFT JOIN streaks s ON s.channel_id = ? AND s.member_id = v.member_id WHERE v.post_id = ?",
+            (post.channel_id, post.id),
+        )
+        return [
+            Ballot(row[0], row[1], row[2], Streak(row[3], row[4], _day(row[5])) if row[3] is not None else Streak())
+            for row in rows
+        ]
+
+    # -- reveal ----------------------------------------------------------------------------------
+
+    async def record_reveal(
+        self, post: PostRecord, awards: list[MemberAward], periods: list[str], revealed_at: datetime
+    ) -> bool:
+        """Award points once: only the call that moves the post from closed to revealed writes anything."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE posts SET state = 'revealed', revealed_at = ? WHERE id = ? AND state = 'closed'",
+                (_iso(revealed_at), post.id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await db.executemany(
+                "INSERT INTO awards (post_id, member_id, channel_id, choice, correct, points, streak_bonus) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(post.id, a.member_id, post.channel_id, a.choice, int(a.award.correct), a.award.points,
+                  a.award.streak_bonus) for a in awards],
+            )
+            await db.executemany(
+                "INSERT INTO streaks (channel_id, member_id, current, best, last_date) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel_id, member_id) DO UPDATE SET current = excluded.current, best = excluded.best, "
+                "last_date = excluded.last_date",
+                [(post.channel_id, a.member_id, a.streak.current, a.streak.best,
+                  a.streak.last_date.isoformat() if a.streak.last_date else None) for a in awards],
+            )
+            for period in periods:
+                await db.execute(
+                    "INSERT INTO score_totals (channel_id, period, member_id, points, correct, answered) "
+                    "SELECT channel_id, ?, member_id, points, correct, 1 FROM awards WHERE post_id = ? "
+                    "ON CONFLICT (channel_id, period, member_id) DO UPDATE SET points = points + excluded.points, "
+                    "correct = correct + excluded.correct, answered = answered + 1",
+                    (period, post.id),
+                )
+            correct = sum(a.award.correct for a in awards)
+            await db.execute(
+                "INSERT INTO topic_totals (channel_id, topic, correct, answered) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (channel_id, topic) DO UPDATE SET correct = correct + excluded.correct, "
+                "answered = answered + excluded.answered",
+                (post.channel_id, post.topic, correct, len(awards)),
+            )
+        return True
+
+    async def mark_reveal_published(self, post_id: int, at: datetime) -> None:
+        async with self._transaction() as db:
+            await db.execute("UPDATE posts SET reveal_published_at = ? WHERE id = ?", (_iso(at), post_id))
+
+    async def drop_post(self, post_id: int) -> None:
+        """Close a post without scoring or publishing it (its channel or dilemma is gone)."""
+        async with self._transaction() as db:
+            await db.execute("UPDATE posts SET state = 'dropped' WHERE id = ? AND state IN ('open', 'closed')",
+                             (post_id,))
+
+    # -- leaderboard and stats -------------------------------------------------------------------
+
+    async def leaderboard(self, channel_id: int, period: str, limit: int) -> list[LeaderRow]:
+        rows = await self._read(
+            "SELECT s.member_id, m.display_name, m.hidden, s.points, s.correct, s.answered FROM score_totals s "
+            "JOIN members m ON m.id = s.member_id WHERE s.channel_id = ? AND s.period = ? "
+            "ORDER BY s.points DESC, s.correct DESC, s.member_id LIMIT ?",
+            (channel_id, period, limit),
+        )
+        return [LeaderRow(row[0], row[1], bool(row[2]), row[3], row[4], row[5]) for row in rows]
+
+    async def find_member(self, key: MemberKey) -> tuple[int, str, bool] | None:
+        rows = await self._read(
+            "SELECT id, display_name, hidden FROM members WHERE platform = ? AND workspace = ? AND user_id = ?",
+            (key.platform, key.workspace, key.user_id),
+        )
+        return (rows[0][0], rows[0][1], bool(rows[0][2])) if rows else None
+
+    async def member_history(self, channel_id: int, key: MemberKey) -> MemberHistory | None:
+        found = await self.find_member(key)
+        if found is None:
+            return None
+        member_id, name, hidden = found
+        topics = await self._read(
+            "SELECT p.topic, SUM(a.correct), COUNT(*) FROM awards a JOIN posts p ON p.id = a.post_id "
+            "WHERE a.channel_id = ? AND a.member_id = ? GROUP BY p.topic ORDER BY p.topic",
+            (channel_id, member_id),
+        )
+        group = await self._read(
+            "SELECT topic, correct, answered FROM topic_totals WHERE channel_id = ? ORDER BY topic", (channel_id,)
+        )
+        totals = await self._read(
+            "SELECT points, correct, answered FROM score_totals WHERE channel_id = ? AND period = 'all' "
+            "AND member_id = ?",
+            (channel_id, member_id),
+        )
+        streak = await self._read(
+            "SELECT current, best, last_date FROM streaks WHERE channel_id = ? AND member_id = ?",
+            (channel_id, member_id),
+        )
+        points, correct, answered = totals[0] if totals else (0, 0, 0)
+        return MemberHistory(
+            member_id=member_id, display_name=name, hidden=hidden,
+            topics=[TopicScore(row[0], row[1], row[2]) for row in topics],
+            group_topics=[TopicScore(row[0], row[1], row[2]) for row in group],
+            points=points, answered=answered, correct=correct,
+            streak=Streak(streak[0][0], streak[0][1], _day(streak[0][2])) if streak else Streak(),
+            last_post_date=await self.last_revealed_date(channel_id),
+        )
+
+    async def set_hidden(self, member: Member, hidden: bool, now: datetime) -> None:
+        member_id = await self.member_id(member, now)
+        async with self._transaction() as db:
+            await db.execute("UPDATE members SET hidden = ? WHERE id = ?", (int(hidden), member_id))
