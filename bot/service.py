@@ -82,6 +82,7 @@ class Casebook:
         self.rng = rng or random.Random()
         self.publishers: dict[str, Publisher] = {}
         self.refresher = CountRefresher(self._refresh_count, refresh_seconds)
+        self._vote_targets: dict[int, tuple[Dilemma, datetime]] = {}
         self._reveal_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.schedule_listeners: list[Callable[[ChannelRecord], Awaitable[None]]] = []
         self.next_post_at: Callable[[ChannelRecord], datetime | None] = lambda channel: None
@@ -262,29 +263,36 @@ class Casebook:
     # -- voting ----------------------------------------------------------------------------------
 
     async def vote(self, post_id: int, member: Member, letter: str) -> VoteConfirmation | Notice:
-        post = await self.store.get_post(post_id)
-        if post is None:
+        target = await self._vote_target(post_id)
+        if target is None:
             return Notice.error("That dilemma no longer exists.")
-        dilemma = self.bank.dilemmas.get(post.dilemma_id)
+        dilemma, reveal_at = target
         letter = letter.strip().upper()
-        if dilemma is None or letter not in dilemma.letters:
+        if letter not in dilemma.letters:
             return Notice.error(f"'{letter}' is not an option here.")
-        if not post.is_open:
+        outcome = await self.store.cast_vote(post_id, member, letter, self.clock.now())
+        if not outcome.accepted:
+            self._vote_targets.pop(post_id, None)
             return Notice.error("Voting on this dilemma has closed.")
-        now = self.clock.now()
-        member_id = await self.store.member_id(member, now)
-        previous = await self.store.member_choice(post.id, member_id)
-        if not await self.store.cast_vote(post.id, member_id, letter, now):
-            return Notice.error("Voting on this dilemma has closed.")
-        self.refresher.touch(post.id)
+        self.refresher.touch(post_id)
+        previous = outcome.previous_choice
+        return VoteConfirmation(letter, dilemma.option(letter).text, reveal_at,
+                                previous if previous not in (None, letter) else None)
+
+    async def _vote_target(self, post_id: int) -> tuple[Dilemma, datetime] | None:
+        """What a click needs about its post, cached: none of it changes while the post is open."""
+        cached = self._vote_targets.get(post_id)
+        if cached is not None:
+            return cached
+        post = await self.store.get_post(post_id)
+        if post is None or post.dilemma_id not in self.bank.dilemmas:
+            return None
         channel = await self.store.channel_by_id(post.channel_id)
-        tz = channel.tz if channel else "UTC"
-        return VoteConfirmation(
-            letter=letter,
-            option_text=dilemma.option(letter).text,
-            closes_at=post.reveal_at.astimezone(ZoneInfo(tz)),
-            changed_from=previous if previous not in (None, letter) else None,
-        )
+        target = (self.bank.dilemmas[post.dilemma_id], post.reveal_at.astimezone(ZoneInfo(channel.tz if channel
+                                                                                            else "UTC")))
+        if post.is_open:
+            self._vote_targets[post_id] = target
+        return target
 
     async def _refresh_count(self, post_id: int) -> None:
         post = await self.store.get_post(post_id)
@@ -323,6 +331,7 @@ class Casebook:
         if post is None or post.state not in ("open", "closed", "revealed") or post.reveal_published_at:
             return None
         self.refresher.forget(post.id)
+        self._vote_targets.pop(post.id, None)
         channel = await self.store.channel_by_id(post.channel_id)
         dilemma = self.bank.dilemmas.get(post.dilemma_id)
         if channel is None or dilemma is None:

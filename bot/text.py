@@ -36,6 +36,8 @@ def shorten(text: str, limit: int) -> str:
     """At most `limit` characters, cut at a word boundary and marked when anything was cut."""
     if len(text) <= limit:
         return text
+    if limit < 3:
+        return text[: limit - 1] + CONTINUED
     head = chunk_words(text, limit - 1)[0].rstrip()
     return head + CONTINUED
 

@@ -1,7 +1,7 @@
 """Persistence. The rest of the core talks to the store only through `Store`'s methods."""
 
-from bot.store.sqlite import PostAlreadyReserved, SqliteStore
+from bot.store.sqlite import PostAlreadyReserved, SqliteStore, VoteOutcome
 
 Store = SqliteStore
 
-__all__ = ["PostAlreadyReserved", "SqliteStore", "Store"]
+__all__ = ["PostAlreadyReserved", "SqliteStore", "Store", "VoteOutcome"]

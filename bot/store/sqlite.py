@@ -69,10 +69,18 @@ def migrations() -> list[tuple[int, str]]:
 @dataclass
 class _PendingVote:
     post_id: int
-    member_id: int
+    member: Member
     choice: str
     at: str
-    done: asyncio.Future[bool]
+    done: asyncio.Future[VoteOutcome]
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    """A committed vote: `accepted` is False when the post was no longer open."""
+
+    accepted: bool
+    previous_choice: str | None = None
 
 
 _CHANNEL_COLUMNS = ("id, platform, workspace, channel, tz, post_time, reveal_time, reveal_minutes, days, topics, "
@@ -136,7 +144,7 @@ class SqliteStore:
         self._reader = self._writer = None
 
     async def _connect(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(self.path, isolation_level=None)
+        connection = await aiosqlite.connect(self.path, isolation_level="DEFERRED")
         for pragma in PRAGMAS:
             await connection.execute(pragma)
         return connection
@@ -168,15 +176,17 @@ class SqliteStore:
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One writer at a time. sqlite3 opens the transaction itself before the first write, which saves a
+        round trip to the database thread per transaction; this connection is the only writer, so a deferred
+        transaction never has to wait for another."""
         async with self._lock:
             connection = self._w
-            await connection.execute("BEGIN IMMEDIATE")
             try:
                 yield connection
             except BaseException:
-                await connection.execute("ROLLBACK")
+                await connection.rollback()
                 raise
-            await connection.execute("COMMIT")
+            await connection.commit()
 
     # -- channels --------------------------------------------------------------------------------
 
@@ -331,20 +341,26 @@ class SqliteStore:
         if cached is not None and cached[1] == member.display_name:
             return cached[0]
         async with self._transaction() as db:
-            rows = await db.execute_fetchall(
-                "INSERT INTO members (platform, workspace, user_id, display_name, created_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (platform, workspace, user_id) DO UPDATE SET display_name = excluded.display_name "
-                "RETURNING id",
-                (member.key.platform, member.key.workspace, member.key.user_id, member.display_name, _iso(now)),
-            )
+            return await self._upsert_member(db, member, _iso(now) or "")
+
+    async def _upsert_member(self, db: aiosqlite.Connection, member: Member, at: str) -> int:
+        cached = self._member_ids.get(member.key)
+        if cached is not None and cached[1] == member.display_name:
+            return cached[0]
+        rows = await db.execute_fetchall(
+            "INSERT INTO members (platform, workspace, user_id, display_name, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (platform, workspace, user_id) DO UPDATE SET display_name = excluded.display_name "
+            "RETURNING id",
+            (member.key.platform, member.key.workspace, member.key.user_id, member.display_name, at),
+        )
         member_id = int(next(iter(rows))[0])
         self._member_ids[member.key] = (member_id, member.display_name)
         return member_id
 
-    async def cast_vote(self, post_id: int, member_id: int, choice: str, now: datetime) -> bool:
-        """Record a vote; returns once it is committed. False when the post is not open."""
-        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append(_PendingVote(post_id, member_id, choice, _iso(now) or "", done))
+    async def cast_vote(self, post_id: int, member: Member, choice: str, now: datetime) -> VoteOutcome:
+        """Record a vote; returns only once the transaction holding it has committed."""
+        done: asyncio.Future[VoteOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append(_PendingVote(post_id, member, choice, _iso(now) or "", done))
         self._wake.set()
         return await done
 
@@ -362,35 +378,33 @@ class SqliteStore:
     async def _flush_votes(self) -> None:
         """Group commit: every vote waiting now shares one transaction, confirmed after its COMMIT."""
         batch, self._pending = self._pending[:MAX_VOTE_BATCH], self._pending[MAX_VOTE_BATCH:]
-        accepted: list[bool] = []
+        outcomes: list[VoteOutcome] = []
         try:
             async with self._transaction() as db:
                 for vote in batch:
-                    rows = await db.execute_fetchall(
+                    member_id = await self._upsert_member(db, vote.member, vote.at)
+                    rows = list(await db.execute_fetchall(
                         "INSERT INTO votes (post_id, member_id, choice, first_at, updated_at) "
                         "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM posts WHERE id = ? AND state = 'open') "
-                        "ON CONFLICT (post_id, member_id) DO UPDATE SET "
+                        "ON CONFLICT (post_id, member_id) DO UPDATE SET previous_choice = votes.choice, "
                         "changes = changes + (choice != excluded.choice), choice = excluded.choice, "
-                        "updated_at = excluded.updated_at RETURNING 1",
-                        (vote.post_id, vote.member_id, vote.choice, vote.at, vote.at, vote.post_id),
-                    )
-                    accepted.append(bool(list(rows)))
+                        "updated_at = excluded.updated_at RETURNING previous_choice",
+                        (vote.post_id, member_id, vote.choice, vote.at, vote.at, vote.post_id),
+                    ))
+                    outcomes.append(VoteOutcome(True, rows[0][0]) if rows else VoteOutcome(False))
         except Exception as error:  # every vote in the batch learns it was not recorded
+            self._member_ids.clear()  # ids handed out inside the rolled-back transaction are void
             for vote in batch:
                 if not vote.done.done():
                     vote.done.set_exception(error)
             return
-        for vote, ok in zip(batch, accepted, strict=True):
+        for vote, outcome in zip(batch, outcomes, strict=True):
             if not vote.done.done():
-                vote.done.set_result(ok)
+                vote.done.set_result(outcome)
 
     async def vote_count(self, post_id: int) -> int:
         rows = await self._read("SELECT COUNT(*) FROM votes WHERE post_id = ?", (post_id,))
         return int(rows[0][0])
-
-    async def member_choice(self, post_id: int, member_id: int) -> str | None:
-        rows = await self._read("SELECT choice FROM votes WHERE post_id = ? AND member_id = ?", (post_id, member_id))
-        return rows[0][0] if rows else None
 
     async def ballots(self, post: PostRecord) -> list[Ballot]:
         rows = await self._read(

@@ -55,6 +55,7 @@ CREATE TABLE votes (
     post_id INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
     member_id INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
     choice TEXT NOT NULL,
+    previous_choice TEXT,
     changes INTEGER NOT NULL DEFAULT 0,
     first_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
