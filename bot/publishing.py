@@ -20,7 +20,11 @@ class PublishError(Exception):
 
 class Publisher(Protocol):
     async def post(self, channel: ChannelKey, card: DilemmaCard) -> str:
-        """Publish an open dilemma; return the platform's reference to the message."""
+        """Publish an open dilemma; return the platform's reference to the message.
+
+        Must be idempotent per `card.post_id`: after a crash between sending and recording, the core sends the
+        same post again, and a message already published for it must be found and returned, not duplicated.
+        """
         ...
 
     async def edit(self, channel: ChannelKey, message_ref: str, card: DilemmaCard | RevealCard) -> None:

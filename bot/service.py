@@ -8,7 +8,7 @@ import logging
 import random
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import commands
@@ -23,6 +23,7 @@ from bot.cards import (
     OptionLine,
     Period,
     PostedCard,
+    RecapCard,
     Reference,
     RevealCard,
     RevealedOption,
@@ -62,6 +63,13 @@ HELP_ACTIONS: tuple[tuple[str, str, bool], ...] = (
     ("privacy hide|show|export|forget", "your privacy", False),
     ("help", "this list", False),
 )
+
+
+def split_margin(votes: dict[str, int]) -> tuple[float, int]:
+    """How far apart the two most chosen options were: the smaller, the more the group was split."""
+    total = sum(votes.values())
+    shares = [*sorted((count / total for count in votes.values()), reverse=True), 0.0]
+    return shares[0] - shares[1], -total
 
 
 class Casebook:
@@ -133,6 +141,7 @@ class Casebook:
         updated = dataclasses.replace(
             record, tz=request.tz, post_time=request.post_time, reveal_time=request.reveal_time,
             reveal_minutes=request.reveal_minutes, days=request.days, topics=request.topics, paused=False,
+            schedule_updated_at=self.clock.now(),
         )
         await self._save_schedule(updated)
         return self.schedule_card(updated)
@@ -149,7 +158,7 @@ class Casebook:
         record = await self.store.get_channel(channel)
         if record is None or not record.scheduled:
             return Notice.error("No schedule is set here yet: set one first with schedule set.")
-        updated = dataclasses.replace(record, paused=paused)
+        updated = dataclasses.replace(record, paused=paused, schedule_updated_at=self.clock.now())
         await self._save_schedule(updated)
         return self.schedule_card(updated)
 
@@ -242,7 +251,7 @@ class Casebook:
     def _publisher(self, channel: ChannelKey) -> Publisher:
         publisher = self.publishers.get(channel.platform)
         if publisher is None:
-            raise PublishError(f"no adapter for platform '{channel.platform}' is running", lasting=True)
+            raise PublishError(f"no adapter for platform '{channel.platform}' is running")
         return publisher
 
     def dilemma_card(self, post: PostRecord, dilemma: Dilemma, tz: str, vote_count: int) -> DilemmaCard:
@@ -438,6 +447,25 @@ class Casebook:
             return None
         accuracy, _, topic = min(scored)
         return topic if accuracy is not None and accuracy < 1 else None
+
+    async def recap(self, channel: ChannelRecord, day: date) -> RecapCard:
+        """The recap of the channel's local week that holds `day`."""
+        first = day - timedelta(days=day.weekday())
+        last = first + timedelta(days=6)
+        rows = await self.store.leaderboard(channel.id, period_key(Period.WEEK, day), 5)
+        top = tuple(LeaderLine(rank, None if row.hidden else row.display_name, row.points, row.correct, row.answered)
+                    for rank, row in enumerate(rows, start=1))
+        correct, answered = await self.store.week_accuracy(channel.id, first, last)
+        splits = await self.store.week_splits(channel.id, first, last)
+        split_post = min(splits, key=lambda post_id: (split_margin(splits[post_id]), post_id), default=None)
+        post = await self.store.get_post(split_post) if split_post is not None else None
+        dilemma = self.bank.dilemmas.get(post.dilemma_id) if post else None
+        return RecapCard(
+            week_label=period_label(Period.WEEK, day), top=top, answered=answered, correct=correct,
+            most_split_title=dilemma.title if dilemma else None,
+            most_split_post_id=post.id if post else None,
+            most_split_ref=post.message_ref if post else None,
+        )
 
     def topics(self) -> TopicsCard:
         counts = self.bank.count_by_topic()

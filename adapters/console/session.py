@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
@@ -34,11 +34,14 @@ class SteppedClock:
 
 
 class ConsolePublisher:
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, on_post: Callable[[int], Awaitable[None]] | None = None) -> None:
         self.console = console
+        self.on_post = on_post
 
     async def post(self, channel: ChannelKey, card: DilemmaCard) -> str:
         self.console.print(render(card))
+        if self.on_post is not None:
+            asyncio.get_running_loop().call_soon(asyncio.ensure_future, self.on_post(card.post_id))
         return f"console:{card.post_id}"
 
     async def edit(self, channel: ChannelKey, message_ref: str, card: DilemmaCard | RevealCard) -> None:
@@ -99,9 +102,10 @@ class ConsoleSession:
             choice = post.best_letter if self.rng.random() < 0.55 else self.rng.choice(wrong)
             await self.core.vote(post_id, member, choice)
 
-    async def run(self, lines: AsyncIterator[str]) -> None:
+    async def run(self, lines: AsyncIterator[str], post_first: bool = True) -> None:
         self.console.print(Text("Casebook · the daily ethics dilemma, in your terminal.", style="bold"))
-        await self.post_next()
+        if post_first:
+            await self.post_next()
         async for line in lines:
             if not line:
                 continue

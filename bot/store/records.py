@@ -26,6 +26,7 @@ class ChannelRecord:
     difficulty: int | None
     paused: bool
     settings: dict[str, Any] = field(hash=False)
+    schedule_updated_at: datetime | None = None
 
     @property
     def scheduled(self) -> bool:

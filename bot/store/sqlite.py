@@ -84,7 +84,7 @@ class VoteOutcome:
 
 
 _CHANNEL_COLUMNS = ("id, platform, workspace, channel, tz, post_time, reveal_time, reveal_minutes, days, topics, "
-                    "difficulty, paused, settings")
+                    "difficulty, paused, settings, schedule_updated_at")
 _POST_COLUMNS = ("id, channel_id, dilemma_id, topic, kind, local_date, state, created_at, posted_at, reveal_at, "
                  "revealed_at, reveal_published_at, message_ref, thread_ref, best_letter, attempts")
 
@@ -94,7 +94,7 @@ def _channel(row: Any) -> ChannelRecord:
         id=row[0], key=ChannelKey(row[1], row[2], row[3]), tz=row[4], post_time=row[5], reveal_time=row[6],
         reveal_minutes=row[7], days=tuple(d for d in row[8].split(",") if d),
         topics=frozenset(t for t in row[9].split(",") if t), difficulty=row[10], paused=bool(row[11]),
-        settings=json.loads(row[12]),
+        settings=json.loads(row[12]), schedule_updated_at=_moment(row[13]),
     )
 
 
@@ -223,10 +223,10 @@ class SqliteStore:
         async with self._transaction() as db:
             await db.execute(
                 "UPDATE channels SET tz = ?, post_time = ?, reveal_time = ?, reveal_minutes = ?, days = ?, "
-                "topics = ?, difficulty = ?, paused = ?, settings = ? WHERE id = ?",
+                "topics = ?, difficulty = ?, paused = ?, settings = ?, schedule_updated_at = ? WHERE id = ?",
                 (channel.tz, channel.post_time, channel.reveal_time, channel.reveal_minutes, ",".join(channel.days),
                  ",".join(sorted(channel.topics)), channel.difficulty, int(channel.paused), channel.settings_json(),
-                 channel.id),
+                 _iso(channel.schedule_updated_at), channel.id),
             )
 
     async def delete_channel(self, channel_id: int) -> None:
@@ -480,6 +480,27 @@ class SqliteStore:
             (channel_id, period, limit),
         )
         return [LeaderRow(row[0], row[1], bool(row[2]), row[3], row[4], row[5]) for row in rows]
+
+    async def week_splits(self, channel_id: int, first: date, last: date) -> dict[int, dict[str, int]]:
+        """Each revealed post of the channel between two local dates, with its votes per option."""
+        rows = await self._read(
+            "SELECT p.id, v.choice, COUNT(*) FROM posts p JOIN votes v ON v.post_id = p.id "
+            "WHERE p.channel_id = ? AND p.local_date BETWEEN ? AND ? AND p.state = 'revealed' "
+            "GROUP BY p.id, v.choice",
+            (channel_id, first.isoformat(), last.isoformat()),
+        )
+        splits: dict[int, dict[str, int]] = {}
+        for post_id, choice, count in rows:
+            splits.setdefault(post_id, {})[choice] = count
+        return splits
+
+    async def week_accuracy(self, channel_id: int, first: date, last: date) -> tuple[int, int]:
+        rows = await self._read(
+            "SELECT COALESCE(SUM(a.correct), 0), COUNT(*) FROM awards a JOIN posts p ON p.id = a.post_id "
+            "WHERE p.channel_id = ? AND p.local_date BETWEEN ? AND ?",
+            (channel_id, first.isoformat(), last.isoformat()),
+        )
+        return int(rows[0][0]), int(rows[0][1])
 
     async def find_member(self, key: MemberKey) -> tuple[int, str, bool] | None:
         rows = await self._read(

@@ -51,3 +51,17 @@ def test_bad_configuration_is_a_clear_error(tmp_path: Path) -> None:
     result = _casebook(["run"], "", tmp_path)
     assert result.returncode == 2
     assert "CASEBOOK_LOG_LEVEL" in result.stderr
+
+
+def test_play_on_a_schedule_shows_it_and_waits_for_its_time(tmp_path: Path) -> None:
+    result = _casebook(["play", "--schedule", "09:00", "--reveal", "20:00", "--tz", "America/Chicago"], "",
+                       tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Posts at 09:00, reveals 20:00 (America/Chicago)" in result.stdout
+    assert "next post" in result.stdout
+
+
+def test_play_refuses_a_bad_schedule(tmp_path: Path) -> None:
+    result = _casebook(["play", "--schedule", "25:00"], "", tmp_path)
+    assert result.returncode == 2
+    assert "24-hour time" in result.stderr

@@ -23,6 +23,8 @@ class RecordingPublisher:
 
     async def post(self, channel: ChannelKey, card: DilemmaCard) -> str:
         self._check(channel)
+        if any(posted.post_id == card.post_id for _, posted in self.posts):
+            return f"msg-{card.post_id}"  # already published: idempotent, as the Publisher protocol requires
         self.posts.append((channel, card))
         return f"msg-{card.post_id}"
 

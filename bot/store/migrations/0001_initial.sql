@@ -13,6 +13,7 @@ CREATE TABLE channels (
     difficulty INTEGER,
     paused INTEGER NOT NULL DEFAULT 0,
     settings TEXT NOT NULL DEFAULT '{}',
+    schedule_updated_at TEXT,
     created_at TEXT NOT NULL,
     UNIQUE (platform, workspace, channel)
 );
