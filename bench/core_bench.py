@@ -15,6 +15,7 @@ from pathlib import Path
 import aiosqlite
 import yaml
 
+from bench.scheduler_bench import scheduler_rows
 from bench.table import Row
 from bot.bank_loader import check_bank, load_bank
 from bot.cards import Period
@@ -208,4 +209,5 @@ async def core_rows() -> list[Row]:
         rows.append(await reveal_row(work))
         rows.append(await leaderboard_row(work))
         rows.append(load_row(work))
+        rows += await scheduler_rows(work)
     return rows

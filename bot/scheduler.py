@@ -114,13 +114,14 @@ class DailyScheduler:
                 await self.reveal(post.id)
         for post in await self.core.store.reserved_posts():
             await self._resume_reserved(post)
+        posted = await self.core.store.scheduled_days_since((now - timedelta(days=LOOKBACK_DAYS)).date())
         for channel in await self.core.store.scheduled_channels():
             if channel.paused:
                 continue
             missed = last_post_at(channel, now)
             if missed is None or (channel.schedule_updated_at and missed < channel.schedule_updated_at):
                 continue
-            if await self.core.store.scheduled_post_on(channel.id, local_date(missed, channel.tz)) is None:
+            if (channel.id, local_date(missed, channel.tz)) not in posted:
                 await self.fire_post(channel.id, missed)
 
     async def _resume_reserved(self, post: PostRecord) -> None:

@@ -315,6 +315,14 @@ class SqliteStore:
         )
         return _post(rows[0]) if rows else None
 
+    async def scheduled_days_since(self, first: date) -> set[tuple[int, date]]:
+        """(channel id, local date) of every scheduled post from a date on: one query for the start-up check."""
+        rows = await self._read(
+            "SELECT channel_id, local_date FROM posts WHERE kind = 'scheduled' AND local_date >= ?",
+            (first.isoformat(),),
+        )
+        return {(row[0], date.fromisoformat(row[1])) for row in rows}
+
     async def close_post(self, post_id: int) -> bool:
         """Stop accepting votes. True when this call closed it."""
         async with self._transaction() as db:
