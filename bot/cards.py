@@ -131,6 +131,7 @@ class StatsCard:
     best_streak: int
     topics: tuple[TopicStat, ...]
     practise_next: str | None
+    weeks: tuple[tuple[str, int, int], ...] = ()  # the last weeks: label, answered, correct
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,63 @@ class RecapCard:
     most_split_ref: str | None
 
 
+class StudyMode(Enum):
+    PRACTICE = "practice"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class StudyCard:
+    """A dilemma shown to one member only, to answer privately (practice or a due review)."""
+
+    mode: StudyMode
+    dilemma_id: str
+    title: str
+    situation: str
+    question: str
+    options: tuple[OptionLine, ...]
+    topic: str
+    difficulty: int
+    due_count: int  # reviews due now, this one included (0 for practice)
+
+
+@dataclass(frozen=True)
+class StudyResultCard:
+    """The private answer to a practice or review question: the reasoning at once, for this member only."""
+
+    mode: StudyMode
+    dilemma_id: str
+    title: str
+    chosen: str
+    correct: bool
+    options: tuple[RevealedOption, ...]  # votes are 0: nobody else's answers are involved
+    takeaway: str
+    references: tuple[Reference, ...]
+    next_review_at: datetime | None
+    due_remaining: int
+
+    @property
+    def best(self) -> RevealedOption:
+        return next(option for option in self.options if option.best)
+
+
+@dataclass(frozen=True)
+class ExportCard:
+    """Everything stored about a member, as a JSON file sent to them privately."""
+
+    filename: str
+    content: str
+
+
+@dataclass(frozen=True)
+class ForgetPrompt:
+    """`forget` asks first; the adapter offers a confirmation (a button, or the words `privacy forget confirm`)."""
+
+    text: str
+
+
 Card = (
     DilemmaCard | RevealCard | DiscussionCard | VoteConfirmation | LeaderboardCard | StatsCard | TopicsCard
-    | HelpCard | Notice | PostedCard | ScheduleCard | RecapCard
+    | HelpCard | Notice | PostedCard | ScheduleCard | RecapCard | StudyCard | StudyResultCard | ExportCard
+    | ForgetPrompt
 )

@@ -68,19 +68,39 @@ class ScheduleResume:
 
 @dataclass(frozen=True)
 class Privacy:
-    action: str  # hide | show
+    action: str  # hide | show | export | forget | forget-confirm
+
+
+@dataclass(frozen=True)
+class Practice:
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    pass
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer to a private practice or review question (a button, or a letter in the console)."""
+
+    mode: str  # practice | review
+    dilemma_id: str
+    letter: str
 
 
 Command = (
     Post | Reveal | Leaderboard | Stats | Topics | Help | ScheduleSet | ScheduleShow | SchedulePause
-    | ScheduleResume | Privacy
+    | ScheduleResume | Privacy | Practice | Review | Answer
 )
 
 USAGE = (
-    "Use one of: post [id or topic] · reveal · leaderboard [week|month|all] · stats [@member] · topics · "
-    "schedule set HH:MM HH:MM Area/City [days] [topics] · schedule show|pause|resume · privacy hide|show · help"
+    "Use one of: post [id or topic] · reveal · practice [topic] · review · leaderboard [week|month|all] · "
+    "stats [@member] · topics · schedule set HH:MM HH:MM Area/City [days] [topics] · "
+    "schedule show|pause|resume · privacy hide|show|export|forget · help"
 )
-PRIVACY_ACTIONS = ("hide", "show")
+PRIVACY_ACTIONS = ("hide", "show", "export", "forget")
 
 
 class CommandError(ValueError):
@@ -126,10 +146,25 @@ def parse_command(text: str, known_topics: Iterable[str]) -> Command:
     if action == "schedule":
         return _schedule(rest, known_topics)
     if action == "privacy":
-        if len(rest) != 1 or rest[0].lower() not in PRIVACY_ACTIONS:
-            raise CommandError("Use: privacy hide (leave leaderboards) or privacy show (appear again).")
-        return Privacy(rest[0].lower())
+        return _privacy([word.lower() for word in rest])
+    if action == "practice":
+        _at_most(rest, 1, "practice [topic]")
+        if rest and rest[0].lower() not in set(known_topics):
+            raise CommandError(f"'{rest[0]}' is not a topic. Topics: {', '.join(sorted(known_topics))}.")
+        return Practice(rest[0].lower() if rest else None)
+    if action == "review":
+        _at_most(rest, 0, "review")
+        return Review()
     raise CommandError(f"'{words[0]}' is not a Casebook command. {USAGE}")
+
+
+def _privacy(words: list[str]) -> Command:
+    if words == ["forget", "confirm"]:
+        return Privacy("forget-confirm")
+    if len(words) != 1 or words[0] not in PRIVACY_ACTIONS:
+        raise CommandError("Use: privacy hide (leave leaderboards), privacy show (appear again), privacy export "
+                           "(your data as JSON) or privacy forget (delete everything about you).")
+    return Privacy(words[0])
 
 
 def _schedule(words: list[str], known_topics: Iterable[str]) -> Command:

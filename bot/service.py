@@ -36,6 +36,7 @@ from bot.cards import (
 from bot.choice import choose_dilemma
 from bot.clock import Clock
 from bot.keys import ChannelKey, Member, MemberKey
+from bot.learning import spaced_scheduler
 from bot.localtime import local_date, period_key, period_keys, period_label
 from bot.publishing import Publisher, PublishError
 from bot.refresh import CountRefresher
@@ -44,6 +45,7 @@ from bot.schedule import ScheduleRequest
 from bot.scoring import ScoringRules, award, next_streak
 from bot.store import Store
 from bot.store.records import Ballot, ChannelRecord, MemberAward, PostRecord
+from bot.study import StudyService
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +55,14 @@ ADMIN_ONLY = "Only an admin can do that here."
 HELP_ACTIONS: tuple[tuple[str, str, bool], ...] = (
     ("post [id or topic]", "post a dilemma now", True),
     ("reveal", "reveal the open dilemma now", True),
-    ("practice [topic]", "practise privately", False),
-    ("review", "review your due dilemmas", False),
+    ("practice [topic]", "practise privately: answer and reasoning shown only to you", False),
+    ("review", "review your due dilemmas (spaced repetition)", False),
     ("leaderboard [week|month|all]", "the channel's leaderboard", False),
     ("stats [@member]", "your stats by topic, or a member's", False),
     ("topics", "topics and how many dilemmas each has", False),
     ("schedule set HH:MM HH:MM Area/City [days] [topics]", "set the daily post and reveal", True),
     ("schedule show|pause|resume", "show, pause or resume the schedule", True),
-    ("privacy hide|show|export|forget", "your privacy", False),
+    ("privacy hide|show|export|forget", "leave or rejoin leaderboards, get your data, or be forgotten", False),
     ("help", "this list", False),
 )
 
@@ -70,6 +72,19 @@ def split_margin(votes: dict[str, int]) -> tuple[float, int]:
     total = sum(votes.values())
     shares = [*sorted((count / total for count in votes.values()), reverse=True), 0.0]
     return shares[0] - shares[1], -total
+
+
+def recent_weeks(answers: list[tuple[date, bool]], today: date, count: int = 8) -> tuple[tuple[str, int, int], ...]:
+    """Answers per local week for the last `count` weeks, oldest first, empty weeks included."""
+    monday = today - timedelta(days=today.weekday())
+    weeks = [monday - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
+    tally = {week: [0, 0] for week in weeks}
+    for day, correct in answers:
+        week = day - timedelta(days=day.weekday())
+        if week in tally:
+            tally[week][0] += 1
+            tally[week][1] += correct
+    return tuple((f"{week:%d %b}", answered, right) for week, (answered, right) in tally.items())
 
 
 class Casebook:
@@ -83,6 +98,7 @@ class Casebook:
         *,
         rng: random.Random | None = None,
         refresh_seconds: float = 2.0,
+        review_fuzz: bool = True,
     ) -> None:
         self.store = store
         self.bank = bank
@@ -90,6 +106,7 @@ class Casebook:
         self.rng = rng or random.Random()
         self.publishers: dict[str, Publisher] = {}
         self.refresher = CountRefresher(self._refresh_count, refresh_seconds)
+        self.study = StudyService(store, bank, clock, self.rng, spaced_scheduler(review_fuzz))
         self._vote_targets: dict[int, tuple[Dilemma, datetime]] = {}
         self._reveal_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.schedule_listeners: list[Callable[[ChannelRecord], Awaitable[None]]] = []
@@ -128,8 +145,18 @@ class Casebook:
                 return await self.schedule_pause(channel, member, paused=True)
             case commands.ScheduleResume():
                 return await self.schedule_pause(channel, member, paused=False)
-            case commands.Privacy(action):
+            case commands.Privacy("hide" | "show" as action):
                 return await self.set_hidden(member, action == "hide")
+            case commands.Privacy("export"):
+                return await self.study.export(member)
+            case commands.Privacy("forget" | "forget-confirm" as action):
+                return await self.study.forget(member, confirmed=action == "forget-confirm")
+            case commands.Practice(topic):
+                return await self.study.practice(member, topic)
+            case commands.Review():
+                return await self.study.review(member)
+            case commands.Answer(mode, dilemma_id, letter):
+                return await self.study.answer(member, mode, dilemma_id, letter)
         raise TypeError(f"unhandled command {command!r}")
 
     # -- schedules -------------------------------------------------------------------------------
@@ -438,6 +465,7 @@ class Casebook:
             best_streak=history.streak.best,
             topics=topics,
             practise_next=self._weakest_topic(topics),
+            weeks=recent_weeks(history.answers, local_date(self.clock.now(), record.tz if record else "UTC")),
         )
 
     @staticmethod

@@ -12,6 +12,8 @@ from rich.text import Text
 from bot.cards import (
     DilemmaCard,
     DiscussionCard,
+    ExportCard,
+    ForgetPrompt,
     HelpCard,
     LeaderboardCard,
     Notice,
@@ -21,6 +23,9 @@ from bot.cards import (
     RevealCard,
     ScheduleCard,
     StatsCard,
+    StudyCard,
+    StudyMode,
+    StudyResultCard,
     TopicsCard,
     VoteConfirmation,
 )
@@ -161,3 +166,43 @@ def _notice(card: Notice) -> RenderableType:
 @render.register
 def _posted(card: PostedCard) -> RenderableType:
     return Text(f"Posted #{card.post_id}: {card.title} (closes {card.closes_at:%H:%M %Z}).", style="dim")
+
+
+@render.register
+def _study(card: StudyCard) -> RenderableType:
+    body = Text()
+    body.append(f"{card.situation}\n\n")
+    body.append(f"{card.question}\n\n", style="bold")
+    for option in card.options:
+        body.append(f"  {option.letter}. ", style="bold cyan")
+        body.append(f"{option.text}\n")
+    due = f" · {card.due_count} due" if card.mode is StudyMode.REVIEW else ""
+    body.append(f"\n{card.topic} · difficulty {card.difficulty}{due} · only you see this; answer with a letter",
+                style="dim")
+    return Panel(body, title=f"{card.mode.value.title()}: {card.title}", title_align="left")
+
+
+@render.register
+def _study_result(card: StudyResultCard) -> RenderableType:
+    verdict = "Right" if card.correct else f"Not quite: the best answer is {card.best.letter}"
+    lines = Text(f"{verdict}. You chose {card.chosen}.\n", style="bold green" if card.correct else "bold yellow")
+    for option in card.options:
+        lines.append(f"{option.letter}. {option.text}\n", style="bold green" if option.best else "bold")
+        lines.append(f"{option.reasoning}\n")
+    lines.append(f"Takeaway: {card.takeaway}\n", style="italic")
+    lines.append("References: " + "; ".join(f"{r.label} ({r.title})" for r in card.references) + "\n")
+    if card.next_review_at is not None:
+        lines.append(f"Next review: {card.next_review_at:%a %d %b}", style="dim")
+    if card.mode is StudyMode.REVIEW:
+        lines.append(f" · {card.due_remaining} more due", style="dim")
+    return Panel(lines, title=f"{card.mode.value.title()} answer: {card.title}", title_align="left")
+
+
+@render.register
+def _export(card: ExportCard) -> RenderableType:
+    return Text(f"Your data ({len(card.content):,} characters of JSON) is ready as {card.filename}.")
+
+
+@render.register
+def _forget(card: ForgetPrompt) -> RenderableType:
+    return Text(f"{card.text} Type: privacy forget confirm", style="yellow")

@@ -7,20 +7,32 @@ import random
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
 from adapters.console.render import render
 from bot import commands
-from bot.cards import DilemmaCard, DiscussionCard, Notice, NoticeKind, Period, RecapCard, RevealCard
+from bot.cards import (
+    DilemmaCard,
+    DiscussionCard,
+    ExportCard,
+    Notice,
+    NoticeKind,
+    Period,
+    RecapCard,
+    RevealCard,
+    StudyCard,
+)
 from bot.keys import ChannelKey, Member, MemberKey
 from bot.service import Casebook
 
 CHANNEL = ChannelKey("console", "local", "study-group")
 YOU = Member(MemberKey("console", "local", "you"), "you", is_admin=True)
 SIMULATED_NAMES = ("Amara", "Bao", "Carmen", "Dmitri", "Esi", "Farah", "Gus", "Hana", "Ilan", "Jo")
-PROMPT = "Vote with a letter, or type reveal, next, leaderboard [week|month|all], stats, topics, help, quit."
+PROMPT = ("Vote with a letter, or type reveal, next, practice [topic], review, leaderboard [week|month|all], "
+          "stats, topics, help, quit.")
 
 
 class SteppedClock:
@@ -72,6 +84,7 @@ class ConsoleSession:
         self.core = core
         self.console = console
         self.rng = rng
+        self.studying: StudyCard | None = None
         self.simulated = [
             Member(MemberKey("console", "local", f"sim-{i}"), SIMULATED_NAMES[i % len(SIMULATED_NAMES)])
             for i in range(members)
@@ -112,7 +125,9 @@ class ConsoleSession:
             word = line.split()[0].lower()
             if word in ("quit", "exit"):
                 break
-            if len(line) == 1 and line.isalpha():
+            if len(line) == 1 and line.isalpha() and self.studying is not None:
+                await self.answer_study(line)
+            elif len(line) == 1 and line.isalpha():
                 await self.vote(line)
             elif word == "reveal" and len(line.split()) == 1:
                 await self.reveal()
@@ -147,10 +162,23 @@ class ConsoleSession:
         self.console.print(Text("— the next day —", style="dim"))
         await self.post_next()
 
+    async def answer_study(self, letter: str) -> None:
+        assert self.studying is not None
+        answer = commands.Answer(self.studying.mode.value, self.studying.dilemma_id, letter)
+        result = await self.core.handle(answer, CHANNEL, YOU)
+        if not isinstance(result, Notice):
+            self.studying = None
+        self.console.print(render(result))
+
     async def command(self, line: str) -> None:
         try:
             command = commands.parse_command(line, self.core.bank.topics)
         except commands.CommandError as error:
             self.console.print(str(error), style="red", markup=False)
             return
-        self.console.print(render(await self.core.handle(command, CHANNEL, YOU)))
+        result = await self.core.handle(command, CHANNEL, YOU)
+        if isinstance(result, StudyCard):
+            self.studying = result
+        if isinstance(result, ExportCard):
+            await asyncio.to_thread(Path(result.filename).write_text, result.content, encoding="utf-8")
+        self.console.print(render(result))

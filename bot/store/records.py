@@ -111,3 +111,22 @@ class MemberHistory:
     correct: int
     streak: Streak
     last_post_date: date | None
+    answers: list[tuple[date, bool]]  # local date of each daily answer, and whether it was right
+
+
+@dataclass(frozen=True)
+class AnsweredDilemma:
+    """A dilemma a member answered (daily, practice or review), with when and whether they were right."""
+
+    dilemma_id: str
+    topic: str
+    correct: bool
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewCardRecord:
+    dilemma_id: str
+    card_json: str
+    due_at: datetime
+    reviews: int

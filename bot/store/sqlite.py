@@ -18,12 +18,14 @@ import aiosqlite
 from bot.keys import ChannelKey, Member, MemberKey
 from bot.scoring import Streak
 from bot.store.records import (
+    AnsweredDilemma,
     Ballot,
     ChannelRecord,
     LeaderRow,
     MemberAward,
     MemberHistory,
     PostRecord,
+    ReviewCardRecord,
     TopicScore,
 )
 
@@ -539,6 +541,11 @@ class SqliteStore:
             "SELECT current, best, last_date FROM streaks WHERE channel_id = ? AND member_id = ?",
             (channel_id, member_id),
         )
+        answers = await self._read(
+            "SELECT p.local_date, a.correct FROM awards a JOIN posts p ON p.id = a.post_id "
+            "WHERE a.channel_id = ? AND a.member_id = ? ORDER BY p.local_date",
+            (channel_id, member_id),
+        )
         points, correct, answered = totals[0] if totals else (0, 0, 0)
         return MemberHistory(
             member_id=member_id, display_name=name, hidden=hidden,
@@ -547,9 +554,104 @@ class SqliteStore:
             points=points, answered=answered, correct=correct,
             streak=Streak(streak[0][0], streak[0][1], _day(streak[0][2])) if streak else Streak(),
             last_post_date=await self.last_revealed_date(channel_id),
+            answers=[(date.fromisoformat(row[0]), bool(row[1])) for row in answers],
         )
 
     async def set_hidden(self, member: Member, hidden: bool, now: datetime) -> None:
         member_id = await self.member_id(member, now)
         async with self._transaction() as db:
             await db.execute("UPDATE members SET hidden = ? WHERE id = ?", (int(hidden), member_id))
+
+    # -- practice, review and privacy ----------------------------------------------------------------
+
+    async def answered_dilemmas(self, member_id: int) -> list[AnsweredDilemma]:
+        """Everything a member answered anywhere: revealed daily posts, practice and reviews, oldest first."""
+        rows = await self._read(
+            "SELECT p.dilemma_id, p.topic, a.correct, p.revealed_at FROM awards a JOIN posts p ON p.id = a.post_id "
+            "WHERE a.member_id = ? "
+            "UNION ALL SELECT dilemma_id, topic, correct, answered_at FROM study_answers WHERE member_id = ? "
+            "ORDER BY 4",
+            (member_id, member_id),
+        )
+        return [AnsweredDilemma(row[0], row[1], bool(row[2]), datetime.fromisoformat(row[3])) for row in rows]
+
+    async def record_study_answer(self, member_id: int, dilemma_id: str, topic: str, mode: str, choice: str,
+                                  correct: bool, at: datetime) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO study_answers (member_id, dilemma_id, topic, mode, choice, correct, answered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (member_id, dilemma_id, topic, mode, choice, int(correct), _iso(at)),
+            )
+
+    async def review_cards(self, member_id: int) -> list[ReviewCardRecord]:
+        rows = await self._read(
+            "SELECT dilemma_id, card, due_at, reviews FROM review_cards WHERE member_id = ? ORDER BY due_at, "
+            "dilemma_id",
+            (member_id,),
+        )
+        return [ReviewCardRecord(row[0], row[1], datetime.fromisoformat(row[2]), row[3]) for row in rows]
+
+    async def save_review_cards(self, member_id: int, cards: list[ReviewCardRecord]) -> None:
+        async with self._transaction() as db:
+            await db.executemany(
+                "INSERT INTO review_cards (member_id, dilemma_id, card, due_at, reviews) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (member_id, dilemma_id) DO UPDATE SET card = excluded.card, due_at = excluded.due_at, "
+                "reviews = excluded.reviews",
+                [(member_id, c.dilemma_id, c.card_json, _iso(c.due_at), c.reviews) for c in cards],
+            )
+
+    async def export_member(self, key: MemberKey) -> dict[str, Any] | None:
+        """Every row stored about a member, table by table."""
+        found = await self.find_member(key)
+        if found is None:
+            return None
+        member_id = found[0]
+        queries = {
+            "member": ("SELECT platform, workspace, user_id, display_name, hidden, created_at FROM members "
+                       "WHERE id = ?"),
+            "votes": ("SELECT c.platform, c.workspace, c.channel, v.post_id, p.dilemma_id, v.choice, v.changes, "
+                      "v.first_at, v.updated_at FROM votes v JOIN posts p ON p.id = v.post_id "
+                      "JOIN channels c ON c.id = p.channel_id WHERE v.member_id = ?"),
+            "points": ("SELECT c.channel, a.post_id, p.dilemma_id, a.choice, a.correct, a.points, a.streak_bonus "
+                       "FROM awards a JOIN posts p ON p.id = a.post_id JOIN channels c ON c.id = a.channel_id "
+                       "WHERE a.member_id = ?"),
+            "totals": ("SELECT c.channel, s.period, s.points, s.correct, s.answered FROM score_totals s "
+                       "JOIN channels c ON c.id = s.channel_id WHERE s.member_id = ?"),
+            "streaks": ("SELECT c.channel, s.current, s.best, s.last_date FROM streaks s "
+                        "JOIN channels c ON c.id = s.channel_id WHERE s.member_id = ?"),
+            "study_answers": ("SELECT dilemma_id, topic, mode, choice, correct, answered_at FROM study_answers "
+                              "WHERE member_id = ?"),
+            "review_cards": "SELECT dilemma_id, card, due_at, reviews FROM review_cards WHERE member_id = ?",
+        }
+        export: dict[str, Any] = {}
+        for name, sql in queries.items():
+            async with self._reader_cursor(sql, (member_id,)) as cursor:
+                columns = [d[0] for d in cursor.description]
+                export[name] = [dict(zip(columns, row, strict=True)) for row in await cursor.fetchall()]
+        export["member"] = export["member"][0]
+        return export
+
+    @contextlib.asynccontextmanager
+    async def _reader_cursor(self, sql: str, params: tuple[Any, ...]) -> AsyncIterator[aiosqlite.Cursor]:
+        if self._reader is None:
+            raise RuntimeError("the store is not open")
+        async with self._reader.execute(sql, params) as cursor:
+            yield cursor
+
+    async def forget_member(self, key: MemberKey) -> dict[str, int]:
+        """Delete every row about a member, in every channel; return how many rows went from each table."""
+        found = await self.find_member(key)
+        if found is None:
+            return {}
+        member_id = found[0]
+        tables = ("votes", "awards", "score_totals", "streaks", "study_answers", "review_cards")
+        deleted: dict[str, int] = {}
+        async with self._transaction() as db:
+            for table in tables:
+                cursor = await db.execute(f"DELETE FROM {table} WHERE member_id = ?", (member_id,))
+                deleted[table] = cursor.rowcount
+            cursor = await db.execute("DELETE FROM members WHERE id = ?", (member_id,))
+            deleted["members"] = cursor.rowcount
+        self._member_ids.pop(key, None)
+        return deleted
