@@ -6,11 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from bot.scenarios import Bank, Dilemma
+
 
 @dataclass(frozen=True)
 class OptionLine:
     letter: str
     text: str
+
+
+def option_lines(dilemma: Dilemma) -> tuple[OptionLine, ...]:
+    return tuple(OptionLine(letter, option.text) for letter, option in zip(dilemma.letters, dilemma.options,
+                                                                            strict=True))
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,10 @@ class Reference:
     label: str
     title: str
     code_title: str
+
+
+def references(bank: Bank, dilemma: Dilemma) -> tuple[Reference, ...]:
+    return tuple(Reference(c.label, c.section_title, c.code_title) for c in bank.citations(dilemma))
 
 
 @dataclass(frozen=True)

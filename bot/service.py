@@ -20,11 +20,9 @@ from bot.cards import (
     LeaderboardCard,
     LeaderLine,
     Notice,
-    OptionLine,
     Period,
     PostedCard,
     RecapCard,
-    Reference,
     RevealCard,
     RevealedOption,
     ScheduleCard,
@@ -32,6 +30,8 @@ from bot.cards import (
     TopicsCard,
     TopicStat,
     VoteConfirmation,
+    option_lines,
+    references,
 )
 from bot.choice import choose_dilemma
 from bot.clock import Clock
@@ -288,8 +288,7 @@ class Casebook:
             title=dilemma.title,
             situation=dilemma.situation,
             question=dilemma.question,
-            options=tuple(OptionLine(letter, o.text) for letter, o in zip(dilemma.letters, dilemma.options,
-                                                                           strict=True)),
+            options=option_lines(dilemma),
             topic=self.bank.topic_title(dilemma.topic),
             difficulty=dilemma.difficulty,
             closes_at=post.reveal_at.astimezone(ZoneInfo(tz)),
@@ -426,7 +425,7 @@ class Casebook:
             difficulty=dilemma.difficulty,
             vote_count=sum(split.values()),
             takeaway=dilemma.takeaway,
-            references=tuple(Reference(c.label, c.section_title, c.code_title) for c in self.bank.citations(dilemma)),
+            references=references(self.bank, dilemma),
         )
 
     # -- reading back ----------------------------------------------------------------------------

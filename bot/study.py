@@ -13,12 +13,12 @@ from bot.cards import (
     ExportCard,
     ForgetPrompt,
     Notice,
-    OptionLine,
-    Reference,
     RevealedOption,
     StudyCard,
     StudyMode,
     StudyResultCard,
+    option_lines,
+    references,
 )
 from bot.clock import Clock
 from bot.keys import Member, MemberKey
@@ -93,7 +93,7 @@ class StudyService:
             options=tuple(RevealedOption(key, o.text, o.reasoning, int(key == letter), o.best, False)
                           for key, o in zip(dilemma.letters, dilemma.options, strict=True)),
             takeaway=dilemma.takeaway,
-            references=tuple(Reference(c.label, c.section_title, c.code_title) for c in self.bank.citations(dilemma)),
+            references=references(self.bank, dilemma),
             next_review_at=card.due_at, due_remaining=remaining,
         )
 
@@ -101,7 +101,7 @@ class StudyService:
         return StudyCard(
             mode=mode, dilemma_id=dilemma.id, title=dilemma.title, situation=dilemma.situation,
             question=dilemma.question,
-            options=tuple(OptionLine(key, o.text) for key, o in zip(dilemma.letters, dilemma.options, strict=True)),
+            options=option_lines(dilemma),
             topic=self.bank.topic_title(dilemma.topic), difficulty=dilemma.difficulty, due_count=due_count,
         )
 

@@ -37,17 +37,21 @@ def render(card: object) -> RenderableType:
     raise TypeError(f"the console cannot render {type(card).__name__}")
 
 
-@render.register
-def _dilemma(card: DilemmaCard) -> RenderableType:
+def _question(card: DilemmaCard | StudyCard, footer: str, title: str) -> RenderableType:
     body = Text()
     body.append(f"{card.situation}\n\n")
     body.append(f"{card.question}\n\n", style="bold")
     for option in card.options:
         body.append(f"  {option.letter}. ", style="bold cyan")
         body.append(f"{option.text}\n")
-    body.append(f"\n{card.topic} · difficulty {card.difficulty} · closes {card.closes_at:%a %H:%M %Z} · "
-                f"{card.vote_count} vote(s)", style="dim")
-    return Panel(body, title=f"Dilemma #{card.post_id}: {card.title}", title_align="left")
+    body.append(f"\n{card.topic} · difficulty {card.difficulty} · {footer}", style="dim")
+    return Panel(body, title=title, title_align="left")
+
+
+@render.register
+def _dilemma(card: DilemmaCard) -> RenderableType:
+    return _question(card, f"closes {card.closes_at:%a %H:%M %Z} · {card.vote_count} vote(s)",
+                     f"Dilemma #{card.post_id}: {card.title}")
 
 
 @render.register
@@ -170,16 +174,9 @@ def _posted(card: PostedCard) -> RenderableType:
 
 @render.register
 def _study(card: StudyCard) -> RenderableType:
-    body = Text()
-    body.append(f"{card.situation}\n\n")
-    body.append(f"{card.question}\n\n", style="bold")
-    for option in card.options:
-        body.append(f"  {option.letter}. ", style="bold cyan")
-        body.append(f"{option.text}\n")
-    due = f" · {card.due_count} due" if card.mode is StudyMode.REVIEW else ""
-    body.append(f"\n{card.topic} · difficulty {card.difficulty}{due} · only you see this; answer with a letter",
-                style="dim")
-    return Panel(body, title=f"{card.mode.value.title()}: {card.title}", title_align="left")
+    due = f"{card.due_count} due · " if card.mode is StudyMode.REVIEW else ""
+    return _question(card, f"{due}only you see this; answer with a letter",
+                     f"{card.mode.value.title()}: {card.title}")
 
 
 @render.register
