@@ -365,7 +365,6 @@ class Casebook:
         post = await self.store.get_post(post_id)
         if post is None or post.state not in ("open", "closed", "revealed") or post.reveal_published_at:
             return None
-        self.refresher.forget(post.id)
         self._vote_targets.pop(post.id, None)
         channel = await self.store.channel_by_id(post.channel_id)
         dilemma = self.bank.dilemmas.get(post.dilemma_id)
@@ -374,6 +373,7 @@ class Casebook:
             await self.store.drop_post(post.id)
             return None
         await self.store.close_post(post.id)
+        await self.refresher.settle(post.id)  # a count edit still on its way must not land after the reveal
         ballots = await self.store.ballots(post)
         if post.state != "revealed":
             await self._score(channel, post, ballots)

@@ -262,3 +262,29 @@ async def test_concurrent_votes_share_commits_and_all_count(core: Casebook, publ
     results = await asyncio.gather(*(core.vote(post_id, member(f"V{i}"), best) for i in range(300)))
     assert all(isinstance(result, VoteConfirmation) for result in results)
     assert await core.store.vote_count(post_id) == 300
+
+
+async def test_no_count_edit_lands_after_the_reveal(core: Casebook, publisher: RecordingPublisher) -> None:
+    """A slow count edit already on its way finishes before the reveal edit, and none follows it."""
+    post_id = await post(core)
+    best, _ = await best_and_wrong(core, post_id)
+    release = asyncio.Event()
+    original = publisher.edit
+
+    async def slow_edit(channel: ChannelKey, ref: str, card: object) -> None:
+        if not isinstance(card, RevealCard):
+            await release.wait()
+        await original(channel, ref, card)  # type: ignore[arg-type]
+
+    publisher.edit = slow_edit  # type: ignore[method-assign]
+    await core.vote(post_id, member("S1"), best)
+    await asyncio.sleep(0.05)  # the refresh is now sending, held by the slow platform
+    await core.vote(post_id, member("S2"), best)
+    reveal = asyncio.create_task(core.reveal(post_id))
+    await asyncio.sleep(0.05)
+    assert not reveal.done()  # waits for the edit on its way
+    release.set()
+    await reveal
+    await asyncio.sleep(0.05)
+    kinds = [type(card).__name__ for _, _, card in publisher.edits]
+    assert kinds[-1] == "RevealCard" and kinds.count("RevealCard") == 1

@@ -1,0 +1,139 @@
+"""The core's Publisher on Slack's Web API: post, edit in place, reply in a thread, announce."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from adapters.slack import render
+from bot.cards import DilemmaCard, DiscussionCard, RecapCard, RevealCard
+from bot.keys import ChannelKey
+from bot.publishing import PublishError
+
+log = logging.getLogger(__name__)
+
+REMEMBERED_REVEALS = 10_000
+
+# Errors that retrying will not heal: the channel is gone, the bot was removed, the token is dead.
+LASTING_ERRORS = frozenset({
+    "not_in_channel", "channel_not_found", "is_archived", "account_inactive", "invalid_auth", "not_authed",
+    "token_revoked", "token_expired", "missing_scope", "restricted_action", "team_access_not_granted",
+    "no_permission", "ekm_access_denied", "org_login_required",
+})
+# Errors Slack reports for its own trouble; the core retries these later.
+PASSING_ERRORS = frozenset({
+    "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
+})
+
+
+def publish_error(error: SlackApiError) -> PublishError:
+    """Classify a Web API failure for the core: lasting (give up on the channel) or passing (retry later)."""
+    response = error.response
+    status = response.status_code
+    code = response.get("error") if isinstance(response.data, dict) else None
+    reason = str(code or f"HTTP {status}")
+    if status == 429 or code == "ratelimited":
+        retry_after = response.headers.get("Retry-After") or response.headers.get("retry-after")
+        return PublishError(reason, lasting=False, retry_after=_seconds(retry_after))
+    if status >= 500 or code in PASSING_ERRORS:
+        return PublishError(reason, lasting=False)
+    if code in LASTING_ERRORS:
+        return PublishError(reason, lasting=True)
+    # Anything else is a request Slack refuses as written (invalid_blocks, msg_too_long...): resending
+    # the same request cannot help, so it is lasting for this message.
+    return PublishError(reason, lasting=True)
+
+
+def _seconds(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SlackPublisher:
+    """Implements bot.publishing.Publisher. Message references are Slack message timestamps (`ts`)."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self.stopped = False  # set when the adapter shuts down and its HTTP session is closed
+        self._edit_locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+        self._revealed: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    async def post(self, channel: ChannelKey, card: DilemmaCard) -> str:
+        message = render.dilemma_message(card)
+        response = await self._call(self.client.chat_postMessage(
+            channel=channel.channel, unfurl_links=False, unfurl_media=False, **message.as_kwargs()
+        ))
+        return str(response["ts"])
+
+    async def edit(self, channel: ChannelKey, message_ref: str, card: DilemmaCard | RevealCard) -> None:
+        if isinstance(card, DilemmaCard):
+            message = render.dilemma_message(card)
+        elif isinstance(card, RevealCard):
+            message = render.reveal_message(card)
+        else:
+            raise TypeError(f"cannot edit a post into {type(card).__name__}")
+        key = (channel.channel, message_ref)
+        # One edit of a message at a time, and never an open post over its reveal: a count refresh that was
+        # already on its way when the reveal started must not bring the buttons back.
+        async with self._editing(key):
+            if isinstance(card, DilemmaCard) and key in self._revealed:
+                log.debug("skipping a count refresh of a revealed post")
+                return
+            await self._call(self.client.chat_update(channel=channel.channel, ts=message_ref, **message.as_kwargs()))
+            if isinstance(card, RevealCard):
+                self._revealed[key] = None
+                while len(self._revealed) > REMEMBERED_REVEALS:
+                    self._revealed.popitem(last=False)
+
+    @contextlib.asynccontextmanager
+    async def _editing(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users = self._edit_locks.get(key, (asyncio.Lock(), 0))
+        self._edit_locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._edit_locks[key]
+            if users <= 1:
+                del self._edit_locks[key]
+            else:
+                self._edit_locks[key] = (lock, users - 1)
+
+    async def open_thread(self, channel: ChannelKey, message_ref: str, card: DiscussionCard) -> str:
+        message = render.discussion_message(card)
+        response = await self._call(self.client.chat_postMessage(
+            channel=channel.channel, thread_ts=message_ref, unfurl_links=False, unfurl_media=False,
+            **message.as_kwargs(),
+        ))
+        return str(response["ts"])
+
+    async def announce(self, channel: ChannelKey, card: RecapCard) -> str:
+        message = render.recap_message(card)
+        response = await self._call(self.client.chat_postMessage(
+            channel=channel.channel, unfurl_links=False, unfurl_media=False, **message.as_kwargs()
+        ))
+        return str(response["ts"])
+
+    async def _call(self, request: Coroutine[Any, Any, AsyncSlackResponse]) -> AsyncSlackResponse:
+        if self.stopped:
+            request.close()
+            raise PublishError("the Slack adapter is stopped", lasting=False)
+        try:
+            return await request
+        except SlackApiError as error:
+            failure = publish_error(error)
+            log.warning("Slack refused a publish: %s (lasting=%s)", failure.reason, failure.lasting)
+            raise failure from None
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise PublishError(f"could not reach Slack: {type(error).__name__}", lasting=False) from None
