@@ -7,6 +7,8 @@ import io
 
 from bot.cards import StatsCard
 
+STATS_CHART = "casebook-stats.png"
+
 
 def stats_png(card: StatsCard) -> bytes:
     """Draw the chart. Slow-ish (tens of ms) and blocking: call `render_stats_png` from the event loop."""

@@ -27,7 +27,7 @@ from adapters.discord.commands import build_tree
 from adapters.discord.render import BUTTON_TEMPLATE, ButtonSpec, Rendered, render, thread_name
 from bot import commands
 from bot.cards import Card, DilemmaCard, DiscussionCard, Notice, RecapCard, RevealCard, StatsCard
-from bot.charts import render_stats_png
+from bot.charts import STATS_CHART, render_stats_png
 from bot.keys import ChannelKey, Member, MemberKey
 from bot.publishing import PublishError
 from bot.service import Casebook
@@ -44,7 +44,6 @@ BURST = 8
 FOLLOW_UP_PATIENCE = 10.0
 SORRY = "Something went wrong on our side; nothing was changed. Please try again."
 LOGIN_WAIT = 30.0
-STATS_CHART = "casebook-stats.png"
 THREAD_EXISTS = 160004
 NO_MENTIONS = discord.AllowedMentions.none()
 RECEIVED = "casebook_received_at"  # stamped into an interaction's data when the gateway delivers it

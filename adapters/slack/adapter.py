@@ -28,7 +28,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
 from adapters.slack.publisher import SlackPublisher
-from bot.cards import Card, ExportCard, Notice
+from bot.cards import Card, ExportCard, Notice, StatsCard
+from bot.charts import STATS_CHART, render_stats_png
 from bot.commands import (
     Answer,
     Command,
@@ -244,6 +245,8 @@ class SlackAdapter:
             card: Card = await self.core.handle(command, channel, member)
             if isinstance(card, ExportCard):
                 card = await self._send_export(user_id, card)
+            elif isinstance(card, StatsCard) and card.topics:
+                await self._send_chart(user_id, card)
         except Exception:
             log.exception("the command %s failed in %s", type(command).__name__, channel)
             card = FAILED
@@ -306,21 +309,29 @@ class SlackAdapter:
         self._admins[(team_id, user_id)] = (now, is_admin)
         return is_admin
 
-    async def _send_export(self, user_id: str, card: ExportCard) -> Card:
-        """A member's data goes to them as a JSON file in a direct message with the bot: private, and no size
-        limit of a message applies."""
+    async def _send_file(self, user_id: str, filename: str, content: bytes | str, title: str) -> bool:
+        """A file goes to the member in a direct message with the bot: private, and no message limit applies.
+        Slack's current upload flow (files_upload_v2: get an upload URL, upload, complete)."""
         assert self.client is not None
         try:
             opened = await self.client.conversations_open(users=user_id)
-            await self.client.files_upload_v2(
-                channel=str(opened["channel"]["id"]), content=card.content, filename=card.filename,
-                title="Everything Casebook stores about you",
-            )
+            await self.client.files_upload_v2(channel=str(opened["channel"]["id"]), content=content,
+                                              filename=filename, title=title)
         except SlackApiError as error:
-            log.warning("sending a data export failed: %s", error.response.get("error"))
-            return Notice.error("I could not send your data as a file in a direct message. Ask an admin to "
-                                "check that Casebook may write files and direct messages (files:write, im:write).")
-        return Notice("I sent everything Casebook stores about you as a JSON file in our direct messages.")
+            log.warning("sending %s to a member failed: %s", filename, error.response.get("error"))
+            return False
+        return True
+
+    async def _send_export(self, user_id: str, card: ExportCard) -> Card:
+        if await self._send_file(user_id, card.filename, card.content, "Everything Casebook stores about you"):
+            return Notice("I sent everything Casebook stores about you as a JSON file in our direct messages.")
+        return Notice.error("I could not send your data as a file in a direct message. Ask an admin to check "
+                            "that Casebook may write files and direct messages (files:write, im:write).")
+
+    async def _send_chart(self, user_id: str, card: StatsCard) -> None:
+        """The stats picture, beside the text bars that stay as its fallback."""
+        png = await render_stats_png(card)
+        await self._send_file(user_id, STATS_CHART, png, f"Casebook stats · {card.name}")
 
     async def _reply(self, response_url: Any, card: Card, *, replace: bool = False) -> None:
         """A private reply through the interaction's response_url (one per click, so no shared rate limit)."""

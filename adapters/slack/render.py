@@ -278,8 +278,8 @@ def stats_message(card: StatsCard) -> SlackMessage:
         f"streak {card.current_streak} (best {card.best_streak})"
     )
     lines = [
-        f"• {escape(t.topic)}: {t.member_correct}/{t.member_answered} ({percent(t.member_accuracy)}), "
-        f"group {percent(t.group_accuracy)}"
+        f"• {escape(t.topic)}: `{bar(t.member_accuracy or 0.0)}` {t.member_correct}/{t.member_answered} "
+        f"({percent(t.member_accuracy)}), group {percent(t.group_accuracy)}"
         for t in card.topics
     ]
     blocks: list[Block] = [header(title), section(summary)]

@@ -345,7 +345,7 @@ class FakeSlack:
         data = await request.read()
         if len(data) != record["length"]:
             self.violations.append(f"upload: {len(data)} bytes sent, {record['length']} announced")
-        record["content"] = data.decode()
+        record["content"] = data  # bytes: a JSON export or a PNG chart
         return web.Response(text=f"OK - {len(data)}")
 
     async def _files_completeUploadExternal(self, args: dict[str, Any]) -> web.Response:

@@ -83,6 +83,8 @@ async def test_leaderboard_stats_and_privacy(slack: SlackHarness) -> None:
 
     mine = await slack.command_reply("U0MEMBER1", "stats")
     assert "*11* points" in mine and "1/1 best" in mine
+    [chart] = [f for f in slack.fake.files.values() if f["filename"] == "casebook-stats.png"]
+    assert chart["channel"] == "D0MEMBER1" and chart["content"].startswith(b"\x89PNG\r\n\x1a\n")
     theirs = await slack.command_reply("U0MEMBER1", "stats <@U0MEMBER3|member3>")
     assert "member3" in theirs and "0/1 best" in theirs
     never = await slack.command_reply("U0MEMBER1", "stats <@U0MEMBER5>")
