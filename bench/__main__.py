@@ -8,6 +8,8 @@ import resource
 from rich.console import Console
 
 from bench.core_bench import core_rows
+from bench.discord_clicks import discord_rows
+from bench.slack_clicks import slack_rows
 from bench.table import Row, print_table
 
 
@@ -20,6 +22,9 @@ def main() -> None:
     console = Console(soft_wrap=True)
     rows = asyncio.run(core_rows())
     rows.append(_peak_memory_row())
+    # The platform bursts come after the memory reading: their load generators share this process.
+    rows += asyncio.run(discord_rows())
+    rows += asyncio.run(slack_rows())
     print_table(rows, console)
 
 
