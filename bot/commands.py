@@ -67,6 +67,18 @@ class ScheduleResume:
 
 
 @dataclass(frozen=True)
+class ScheduleRecap:
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class ScheduleScoring:
+    """Per-channel scoring: only the values given change (best, part, streak, cap)."""
+
+    changes: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class Privacy:
     action: str  # hide | show | export | forget | forget-confirm
 
@@ -92,8 +104,11 @@ class Answer:
 
 Command = (
     Post | Reveal | Leaderboard | Stats | Topics | Help | ScheduleSet | ScheduleShow | SchedulePause
-    | ScheduleResume | Privacy | Practice | Review | Answer
+    | ScheduleResume | ScheduleRecap | ScheduleScoring | Privacy | Practice | Review | Answer
 )
+ADMIN_COMMANDS = (Post, Reveal, ScheduleSet, SchedulePause, ScheduleResume, ScheduleRecap, ScheduleScoring)
+SCORING_WORDS = {"best": "best_points", "part": "participation_points", "streak": "streak_step",
+                 "cap": "streak_cap"}
 
 USAGE = (
     "Use one of: post [id or topic] · reveal · practice [topic] · review · leaderboard [week|month|all] · "
@@ -101,6 +116,12 @@ USAGE = (
     "schedule show|pause|resume · privacy hide|show|export|forget · help"
 )
 PRIVACY_ACTIONS = ("hide", "show", "export", "forget")
+
+
+def needs_admin(command: Command) -> bool:
+    """Whether the core will refuse this command from a member who is not an admin; adapters use it to look up
+    admin status only when it matters (on Slack that costs a users.info call)."""
+    return isinstance(command, ADMIN_COMMANDS)
 
 
 class CommandError(ValueError):
@@ -175,12 +196,33 @@ def _schedule(words: list[str], known_topics: Iterable[str]) -> Command:
     if verb in simple:
         _at_most(words[1:], 0, f"schedule {verb}")
         return simple[verb]
+    if verb == "recap":
+        if len(words) != 2 or words[1].lower() not in ("on", "off"):
+            raise CommandError("Use: schedule recap on|off (the weekly recap after the week's last reveal).")
+        return ScheduleRecap(words[1].lower() == "on")
+    if verb == "scoring":
+        return ScheduleScoring(parse_scoring(words[1:]))
     if verb != "set":
-        raise CommandError(f"'{words[0]}' is not a schedule action: use set, show, pause or resume.")
+        raise CommandError(f"'{words[0]}' is not a schedule action: use set, show, pause, resume, recap or "
+                           "scoring.")
     try:
         return ScheduleSet(parse_schedule(words[1:], known_topics))
     except ScheduleError as error:
         raise CommandError(str(error)) from error
+
+
+def parse_scoring(words: list[str]) -> tuple[tuple[str, int], ...]:
+    """`best=10 part=1 streak=1 cap=5`, any of them, each a whole number from 0 to 1000."""
+    usage = "Use: schedule scoring best=10 part=1 streak=1 cap=5 (any of them, whole numbers 0 to 1000)."
+    if not words:
+        raise CommandError(usage)
+    changes = []
+    for word in words:
+        name, _, value = word.lower().partition("=")
+        if name not in SCORING_WORDS or not value.isdigit() or int(value) > 1000:
+            raise CommandError(f"'{word}' is not a scoring setting. {usage}")
+        changes.append((SCORING_WORDS[name], int(value)))
+    return tuple(changes)
 
 
 def _at_most(words: list[str], count: int, usage: str) -> None:

@@ -9,6 +9,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import commands
@@ -62,6 +63,8 @@ HELP_ACTIONS: tuple[tuple[str, str, bool], ...] = (
     ("topics", "topics and how many dilemmas each has", False),
     ("schedule set HH:MM HH:MM Area/City [days] [topics]", "set the daily post and reveal", True),
     ("schedule show|pause|resume", "show, pause or resume the schedule", True),
+    ("schedule recap on|off", "turn the weekly recap on or off", True),
+    ("schedule scoring best=10 part=1 streak=1 cap=5", "this channel's scoring", True),
     ("privacy hide|show|export|forget", "leave or rejoin leaderboards, get your data, or be forgotten", False),
     ("help", "this list", False),
 )
@@ -143,6 +146,10 @@ class Casebook:
                 return await self.schedule_show(channel)
             case commands.SchedulePause():
                 return await self.schedule_pause(channel, member, paused=True)
+            case commands.ScheduleRecap(enabled):
+                return await self.channel_settings(channel, member, {"recap": enabled})
+            case commands.ScheduleScoring(changes):
+                return await self.channel_settings(channel, member, {"scoring": dict(changes)})
             case commands.ScheduleResume():
                 return await self.schedule_pause(channel, member, paused=False)
             case commands.Privacy("hide" | "show" as action):
@@ -188,6 +195,25 @@ class Casebook:
         updated = dataclasses.replace(record, paused=paused, schedule_updated_at=self.clock.now())
         await self._save_schedule(updated)
         return self.schedule_card(updated)
+
+    async def channel_settings(self, channel: ChannelKey, member: Member, changes: dict[str, Any]) -> Card:
+        """An admin's per-channel settings: the weekly recap on or off, and scoring."""
+        if not member.is_admin:
+            return Notice.error(ADMIN_ONLY)
+        record = await self.store.ensure_channel(channel, self.clock.now())
+        settings = dict(record.settings)
+        if "scoring" in changes:
+            settings["scoring"] = {**settings.get("scoring", {}), **changes["scoring"]}
+            ScoringRules.from_settings(settings)  # the parser already bounded each value
+        if "recap" in changes:
+            settings["recap"] = changes["recap"]
+        updated = dataclasses.replace(record, settings=settings)
+        await self.store.save_channel(updated)
+        rules = ScoringRules.from_settings(settings)
+        recap = "on" if settings.get("recap", True) else "off"
+        return Notice(f"Saved. Weekly recap {recap}; scoring: {rules.best_points} for the best answer, "
+                      f"{rules.participation_points} for taking part, streak bonus +{rules.streak_step} a day up to "
+                      f"+{rules.streak_cap}.")
 
     async def _save_schedule(self, channel: ChannelRecord) -> None:
         await self.store.save_channel(channel)

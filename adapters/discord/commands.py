@@ -168,6 +168,28 @@ def build_tree(client: discord.Client, adapter: DiscordAdapter) -> app_commands.
     async def schedule_resume(interaction: discord.Interaction[Any]) -> None:
         await adapter.run_command(interaction, commands.ScheduleResume())
 
+    @schedule.command(name="recap", description="Turn the weekly recap on or off (admin)")
+    @app_commands.describe(enabled="post a recap after the last reveal of each week")
+    async def schedule_recap(interaction: discord.Interaction[Any], enabled: bool) -> None:
+        await adapter.run_command(interaction, commands.ScheduleRecap(enabled))
+
+    @schedule.command(name="scoring", description="This channel's scoring (admin); only what you give changes")
+    @app_commands.describe(best="points for the best answer (default 10)",
+                           participation="points for taking part (default 1)",
+                           streak="bonus per consecutive correct day (default 1)",
+                           cap="largest streak bonus (default 5)")
+    async def schedule_scoring(interaction: discord.Interaction[Any],
+                               best: app_commands.Range[int, 0, 1000] | None = None,
+                               participation: app_commands.Range[int, 0, 1000] | None = None,
+                               streak: app_commands.Range[int, 0, 1000] | None = None,
+                               cap: app_commands.Range[int, 0, 1000] | None = None) -> None:
+        given = {"best": best, "part": participation, "streak": streak, "cap": cap}
+        words = [f"{name}={value}" for name, value in given.items() if value is not None]
+        if not words:
+            await refuse(interaction, "Give at least one of best, participation, streak or cap.")
+            return
+        await adapter.run_command(interaction, commands.ScheduleScoring(commands.parse_scoring(words)))
+
     tree.add_command(schedule)
 
     privacy = app_commands.Group(name="privacy", description="Your privacy on Casebook", guild_only=True)

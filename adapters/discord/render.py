@@ -344,6 +344,8 @@ HELP_COMMANDS = {
     "topics": "/topics",
     "schedule set": "/schedule set post_time reveal timezone [days] [topics]",
     "schedule show|pause|resume": "/schedule show · /schedule pause · /schedule resume",
+    "schedule recap": "/schedule recap enabled",
+    "schedule scoring": "/schedule scoring [best] [participation] [streak] [cap]",
     "privacy": "/privacy hide · show · export · forget",
     "help": "/help",
 }

@@ -34,12 +34,8 @@ from bot.commands import (
     Answer,
     Command,
     CommandError,
-    Post,
     Privacy,
-    Reveal,
-    SchedulePause,
-    ScheduleResume,
-    ScheduleSet,
+    needs_admin,
     parse_command,
 )
 from bot.keys import ChannelKey, Member, MemberKey
@@ -52,7 +48,6 @@ PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 VOTE_ACTION = re.compile(rf"^{render.VOTE_ACTION_PREFIX}[A-Z]$")
 ANSWER_ACTION = re.compile(rf"^{render.ANSWER_ACTION_PREFIX}[A-Z]$")
-ADMIN_COMMANDS = (Post, Reveal, ScheduleSet, SchedulePause, ScheduleResume)
 ADMIN_CACHE_SECONDS = 300.0
 SEEN_REQUESTS = 20_000
 RATE_LIMIT_RETRIES = 2
@@ -240,7 +235,7 @@ class SlackAdapter:
         channel = ChannelKey(PLATFORM, team_id, _channel_id(body))
         user_id, user_name = _user(body)
         try:
-            is_admin = isinstance(command, ADMIN_COMMANDS) and await self._is_admin(team_id, user_id)
+            is_admin = needs_admin(command) and await self._is_admin(team_id, user_id)
             member = Member(MemberKey(PLATFORM, team_id, user_id), user_name, is_admin)
             card: Card = await self.core.handle(command, channel, member)
             if isinstance(card, ExportCard):

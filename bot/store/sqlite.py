@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,6 +57,35 @@ def _moment(text: str | None) -> datetime | None:
 
 def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
+
+
+_UPSERT_MEMBER = (
+    "INSERT INTO members (platform, workspace, user_id, display_name, created_at) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (platform, workspace, user_id) DO UPDATE SET display_name = excluded.display_name RETURNING id"
+)
+_UPSERT_VOTE = (
+    "INSERT INTO votes (post_id, member_id, choice, first_at, updated_at) "
+    "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM posts WHERE id = ? AND state = 'open') "
+    "ON CONFLICT (post_id, member_id) DO UPDATE SET previous_choice = votes.choice, "
+    "changes = changes + (choice != excluded.choice), choice = excluded.choice, updated_at = excluded.updated_at "
+    "RETURNING previous_choice"
+)
+
+
+def _write_votes(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[tuple[int, VoteOutcome]]:
+    """Runs on the connection's own thread: one transaction for a batch of votes, committed before returning."""
+    results = []
+    try:
+        for platform, workspace, user_id, name, member_id, post_id, choice, at in rows:
+            if member_id is None:
+                member_id = db.execute(_UPSERT_MEMBER, (platform, workspace, user_id, name, at)).fetchone()[0]
+            found = db.execute(_UPSERT_VOTE, (post_id, member_id, choice, at, at, post_id)).fetchone()
+            results.append((member_id, VoteOutcome(True, found[0]) if found else VoteOutcome(False)))
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return results
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -347,21 +377,18 @@ class SqliteStore:
     # -- votes -----------------------------------------------------------------------------------
 
     async def member_id(self, member: Member, now: datetime) -> int:
-        cached = self._member_ids.get(member.key)
-        if cached is not None and cached[1] == member.display_name:
-            return cached[0]
+        cached = self._cached_member(member)
+        if cached is not None:
+            return cached
         async with self._transaction() as db:
             return await self._upsert_member(db, member, _iso(now) or "")
 
     async def _upsert_member(self, db: aiosqlite.Connection, member: Member, at: str) -> int:
-        cached = self._member_ids.get(member.key)
-        if cached is not None and cached[1] == member.display_name:
-            return cached[0]
+        cached = self._cached_member(member)
+        if cached is not None:
+            return cached
         rows = await db.execute_fetchall(
-            "INSERT INTO members (platform, workspace, user_id, display_name, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (platform, workspace, user_id) DO UPDATE SET display_name = excluded.display_name "
-            "RETURNING id",
-            (member.key.platform, member.key.workspace, member.key.user_id, member.display_name, at),
+            _UPSERT_MEMBER, (member.key.platform, member.key.workspace, member.key.user_id, member.display_name, at)
         )
         member_id = int(next(iter(rows))[0])
         self._member_ids[member.key] = (member_id, member.display_name)
@@ -386,31 +413,34 @@ class SqliteStore:
             await self._flush_votes()
 
     async def _flush_votes(self) -> None:
-        """Group commit: every vote waiting now shares one transaction, confirmed after its COMMIT."""
+        """Group commit: every vote waiting now shares one transaction, confirmed after its COMMIT.
+
+        The whole batch (member upserts, vote upserts, commit) runs as one call on the connection's thread, so a
+        lone vote costs one round trip to it rather than one per statement.
+        """
         batch, self._pending = self._pending[:MAX_VOTE_BATCH], self._pending[MAX_VOTE_BATCH:]
-        outcomes: list[VoteOutcome] = []
+        rows = [(v.member.key.platform, v.member.key.workspace, v.member.key.user_id, v.member.display_name,
+                 self._cached_member(v.member), v.post_id, v.choice, v.at) for v in batch]
         try:
-            async with self._transaction() as db:
-                for vote in batch:
-                    member_id = await self._upsert_member(db, vote.member, vote.at)
-                    rows = list(await db.execute_fetchall(
-                        "INSERT INTO votes (post_id, member_id, choice, first_at, updated_at) "
-                        "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM posts WHERE id = ? AND state = 'open') "
-                        "ON CONFLICT (post_id, member_id) DO UPDATE SET previous_choice = votes.choice, "
-                        "changes = changes + (choice != excluded.choice), choice = excluded.choice, "
-                        "updated_at = excluded.updated_at RETURNING previous_choice",
-                        (vote.post_id, member_id, vote.choice, vote.at, vote.at, vote.post_id),
-                    ))
-                    outcomes.append(VoteOutcome(True, rows[0][0]) if rows else VoteOutcome(False))
+            async with self._lock:
+                # aiosqlite has no public way to run a function on its thread; _execute is what its own
+                # methods use, and the pinned version range keeps it there.
+                results: list[tuple[int, VoteOutcome]] = await self._w._execute(  # type: ignore[no-untyped-call]
+                    _write_votes, self._w._conn, rows)
         except Exception as error:  # every vote in the batch learns it was not recorded
             self._member_ids.clear()  # ids handed out inside the rolled-back transaction are void
             for vote in batch:
                 if not vote.done.done():
                     vote.done.set_exception(error)
             return
-        for vote, outcome in zip(batch, outcomes, strict=True):
+        for vote, (member_id, outcome) in zip(batch, results, strict=True):
+            self._member_ids[vote.member.key] = (member_id, vote.member.display_name)
             if not vote.done.done():
                 vote.done.set_result(outcome)
+
+    def _cached_member(self, member: Member) -> int | None:
+        cached = self._member_ids.get(member.key)
+        return cached[0] if cached is not None and cached[1] == member.display_name else None
 
     async def vote_count(self, post_id: int) -> int:
         rows = await self._read("SELECT COUNT(*) FROM votes WHERE post_id = ?", (post_id,))

@@ -288,3 +288,23 @@ async def test_no_count_edit_lands_after_the_reveal(core: Casebook, publisher: R
     await asyncio.sleep(0.05)
     kinds = [type(card).__name__ for _, _, card in publisher.edits]
     assert kinds[-1] == "RevealCard" and kinds.count("RevealCard") == 1
+
+
+async def test_admins_set_scoring_and_recap_per_channel(
+    core: Casebook, clock: FakeClock, publisher: RecordingPublisher
+) -> None:
+    words = commands.parse_command("schedule scoring best=5 cap=2", [])
+    saved = await core.handle(words, CHANNEL, ADMIN)
+    assert isinstance(saved, Notice) and "5 for the best answer" in saved.text and "+2" in saved.text
+    refused = await core.handle(commands.parse_command("schedule recap off", []), CHANNEL, member("Pat"))
+    assert isinstance(refused, Notice) and refused.kind is NoticeKind.ERROR
+    await core.handle(commands.parse_command("schedule recap off", []), CHANNEL, ADMIN)
+    channel = await core.store.get_channel(CHANNEL)
+    assert channel is not None and channel.settings == {"scoring": {"best_points": 5, "streak_cap": 2},
+                                                        "recap": False}
+    for _ in range(4):
+        await play_day(core, clock, {"Quinn": True})
+    board = await core.leaderboard(CHANNEL, Period.ALL)
+    assert board.lines[0].points == (5 + 1) + (5 + 1 + 1) + (5 + 1 + 2) + (5 + 1 + 2)
+    with pytest.raises(commands.CommandError, match="not a scoring setting"):
+        commands.parse_command("schedule scoring best=-3", [])

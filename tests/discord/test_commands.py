@@ -124,3 +124,16 @@ async def test_topics_help_stats_and_privacy(fake: FakeDiscord, core: Casebook, 
     await (await fake.slash("privacy show", user="eli")).wait()
     board = await (await fake.slash("leaderboard", {"period": "month"}, user="dana")).wait()
     assert "eli" in board.text()
+
+
+async def test_admin_sets_recap_and_scoring(fake: FakeDiscord, core: Casebook, running: Running) -> None:
+    refused = await (await fake.slash("schedule recap", {"enabled": False}, user="member")).wait()
+    assert refused.ephemeral and "admin" in refused.text().lower()
+    saved = await (await fake.slash("schedule scoring", {"best": 7, "cap": 3}, user="admin",
+                                    permissions=ADMIN_PERMISSIONS)).wait()
+    assert saved.ephemeral and "7 for the best answer" in saved.text() and "+3" in saved.text()
+    await (await fake.slash("schedule recap", {"enabled": False}, user="admin",
+                            permissions=ADMIN_PERMISSIONS)).wait()
+    channel = await core.store.get_channel(ChannelKey("discord", str(fake.guild_id), str(fake.channel_id)))
+    assert channel is not None and channel.settings["recap"] is False
+    assert channel.settings["scoring"] == {"best_points": 7, "streak_cap": 3}

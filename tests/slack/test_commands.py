@@ -118,3 +118,11 @@ async def test_admins_listed_in_settings(fake_slack: FakeSlack, mode: str, core:
         assert "Only an admin" in await harness.command_reply("U0MEMBER4", "post")
     finally:
         await harness.close()
+
+
+async def test_admin_sets_recap_and_scoring_in_words(slack: SlackHarness) -> None:
+    refused = await slack.command_reply("U0MEMBER1", "schedule recap off")
+    assert "admin" in refused.lower()
+    saved = await slack.command_reply("U0ADMIN", "schedule scoring best=7 cap=3")
+    assert "7 for the best answer" in saved and "+3" in saved
+    assert "schedule recap on|off" in await slack.command_reply("U0ADMIN", "schedule recap maybe")
