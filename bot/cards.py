@@ -96,6 +96,7 @@ class VoteConfirmation:
     option_text: str
     closes_at: datetime  # in the channel's zone
     changed_from: str | None
+    reviews_due: int = 0  # a gentle nudge with a member's first vote on a post
 
 
 class Period(Enum):

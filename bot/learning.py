@@ -6,12 +6,15 @@ import random
 import zlib
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler
 
 from bot.scenarios import Dilemma
 from bot.store.records import AnsweredDilemma, ReviewCardRecord
+
+# What spaced_scheduler gives a first wrong answer: it comes back the next day.
+WRONG_COMES_BACK = timedelta(days=1)
 
 
 def spaced_scheduler(fuzz: bool = True) -> Scheduler:

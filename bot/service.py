@@ -37,7 +37,7 @@ from bot.cards import (
 from bot.choice import choose_dilemma
 from bot.clock import Clock
 from bot.keys import ChannelKey, Member, MemberKey
-from bot.learning import spaced_scheduler
+from bot.learning import WRONG_COMES_BACK, spaced_scheduler
 from bot.localtime import local_date, period_key, period_keys, period_label
 from bot.publishing import Publisher, PublishError
 from bot.refresh import CountRefresher
@@ -337,8 +337,11 @@ class Casebook:
             return Notice.error("Voting on this dilemma has closed.")
         self.refresher.touch(post_id)
         previous = outcome.previous_choice
+        due = 0
+        if previous is None and outcome.member_id is not None:
+            due = await self.store.reviews_due(outcome.member_id, self.clock.now(), WRONG_COMES_BACK)
         return VoteConfirmation(letter, dilemma.option(letter).text, reveal_at,
-                                previous if previous not in (None, letter) else None)
+                                previous if previous not in (None, letter) else None, due)
 
     async def _vote_target(self, post_id: int) -> tuple[Dilemma, datetime] | None:
         """What a click needs about its post, cached: none of it changes while the post is open."""

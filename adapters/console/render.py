@@ -91,7 +91,8 @@ def _discussion(card: DiscussionCard) -> RenderableType:
 @render.register
 def _confirmation(card: VoteConfirmation) -> RenderableType:
     changed = f" (changed from {card.changed_from})" if card.changed_from else ""
-    return Text(f"You chose {card.letter}{changed}; you can change it until {card.closes_at:%H:%M %Z}.",
+    nudge = f" You have {card.reviews_due} dilemma(s) to review: type review." if card.reviews_due else ""
+    return Text(f"You chose {card.letter}{changed}; you can change it until {card.closes_at:%H:%M %Z}.{nudge}",
                 style="green")
 
 

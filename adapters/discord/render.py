@@ -286,6 +286,8 @@ def render_vote(card: VoteConfirmation) -> Rendered:
     text = (f"You chose **{card.letter}**{changed}: {esc(card.option_text)}\n"
             f"You can change it until {when(card.closes_at)} ({when(card.closes_at, 'R')}); "
             "your ballot stays secret until the reveal.")
+    if card.reviews_due:
+        text += f"\nYou have {card.reviews_due} dilemma(s) to review: `/dilemma review`."
     return Rendered(content=shorten(text, CONTENT_MAX))
 
 

@@ -256,6 +256,8 @@ def vote_message(card: VoteConfirmation) -> SlackMessage:
         text = f"You changed your vote from {escape(card.changed_from)} to {escape(card.letter)}; " \
                f"you can change it until {until}."
     body = f"{text}\n_{fit(card.option_text, 600)}_"
+    if card.reviews_due:
+        body += f"\nYou have {card.reviews_due} dilemma(s) to review: `{SLASH_COMMAND} review`."
     return SlackMessage(text, [section(body)])
 
 

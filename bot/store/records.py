@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.keys import ChannelKey
 from bot.scoring import Award, Streak
@@ -60,16 +60,14 @@ class PostRecord:
         return self.state == "open"
 
 
-@dataclass(frozen=True)
-class Ballot:
+class Ballot(NamedTuple):
     member_id: int
     choice: str
     changes: int
     streak: Streak
 
 
-@dataclass(frozen=True)
-class MemberAward:
+class MemberAward(NamedTuple):
     member_id: int
     choice: str
     award: Award

@@ -9,7 +9,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,7 @@ def _write_votes(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[tu
             if member_id is None:
                 member_id = db.execute(_UPSERT_MEMBER, (platform, workspace, user_id, name, at)).fetchone()[0]
             found = db.execute(_UPSERT_VOTE, (post_id, member_id, choice, at, at, post_id)).fetchone()
-            results.append((member_id, VoteOutcome(True, found[0]) if found else VoteOutcome(False)))
+            results.append((member_id, VoteOutcome(True, found[0], member_id) if found else VoteOutcome(False)))
         db.commit()
     except BaseException:
         db.rollback()
@@ -113,6 +113,7 @@ class VoteOutcome:
 
     accepted: bool
     previous_choice: str | None = None
+    member_id: int | None = None
 
 
 _CHANNEL_COLUMNS = ("id, platform, workspace, channel, tz, post_time, reveal_time, reveal_minutes, days, topics, "
@@ -604,6 +605,17 @@ class SqliteStore:
             (member_id, member_id),
         )
         return [AnsweredDilemma(row[0], row[1], bool(row[2]), datetime.fromisoformat(row[3])) for row in rows]
+
+    async def reviews_due(self, member_id: int, now: datetime, wrong_comes_back: timedelta) -> int:
+        """Due review cards, plus daily answers missed long enough ago that their card (made lazily, at the next
+        review) will be due."""
+        rows = await self._read(
+            "SELECT (SELECT COUNT(*) FROM review_cards WHERE member_id = ? AND due_at <= ?) + "
+            "(SELECT COUNT(*) FROM awards a JOIN posts p ON p.id = a.post_id WHERE a.member_id = ? AND a.correct = 0 "
+            "AND p.revealed_at <= ? AND p.dilemma_id NOT IN (SELECT dilemma_id FROM review_cards WHERE member_id = ?))",
+            (member_id, _iso(now), member_id, _iso(now - wrong_comes_back), member_id),
+        )
+        return int(rows[0][0])
 
     async def record_study_answer(self, member_id: int, dilemma_id: str, topic: str, mode: str, choice: str,
                                   correct: bool, at: datetime) -> None:

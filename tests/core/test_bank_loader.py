@@ -79,6 +79,10 @@ def test_a_valid_extra_pack_loads_beside_the_builtin_one(tmp_path: Path) -> None
         ({"difficulty": 4}, "difficulty", "1, 2 or 3"),
         ({"options": GOOD["options"][:2]}, "options", "at least 3"),  # type: ignore[index]
         ({"question": "Which answer is correct here, option B or not?"}, "question", "gives the answer away"),
+        ({"situation": GOOD["situation"] + " The right answer is obvious to her."}, "situation",  # type: ignore[operator]
+         "gives the answer away"),
+        ({"references": []}, "references", "at least 1"),
+        ({"takeaway": "Two lines\nare not one line."}, "takeaway", "single line"),
     ],
 )
 def test_each_kind_of_broken_file_names_file_and_field(

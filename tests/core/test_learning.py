@@ -194,3 +194,23 @@ async def test_a_stale_forget_confirmation_is_refused(study_core: Casebook, cloc
     late = await study_core.handle(commands.Privacy("forget-confirm"), CHANNEL, ROSA)
     assert isinstance(late, Notice) and late.kind is NoticeKind.ERROR
     assert await study_core.store.find_member(ROSA.key) is not None
+
+
+async def test_a_first_vote_mentions_reviews_that_are_due(study_core: Casebook, clock: FakeClock) -> None:
+    missed = await daily(study_core, ROSA, correct=False)
+    clock.advance(timedelta(days=1, hours=1))
+    posted = await study_core.handle(commands.Post(), CHANNEL, ADMIN)
+    assert isinstance(posted, PostedCard)
+    first = await study_core.vote(posted.post_id, ROSA, "A")
+    changed = await study_core.vote(posted.post_id, ROSA, "B")
+    assert getattr(first, "reviews_due", None) == 1
+    assert getattr(changed, "reviews_due", None) == 0  # the nudge comes once, with the first vote
+    best = study_core.bank.dilemmas[missed].best_letter
+    await study_core.handle(commands.Review(), CHANNEL, ROSA)
+    await study_core.handle(commands.Answer("review", missed, best), CHANNEL, ROSA)
+    after = await study_core.handle(commands.Post(), CHANNEL, ADMIN)
+    assert isinstance(after, PostedCard)
+    again = await study_core.vote(after.post_id, ROSA, "C")
+    assert getattr(again, "reviews_due", None) == 0
+    tom = await study_core.vote(posted.post_id, Member(MemberKey("test", "W1", "tom"), "Tom"), "A")
+    assert getattr(tom, "reviews_due", None) == 0
