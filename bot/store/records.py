@@ -128,3 +128,12 @@ class ReviewCardRecord:
     card_json: str
     due_at: datetime
     reviews: int
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    """A committed vote: `accepted` is False when the post was no longer open."""
+
+    accepted: bool
+    previous_choice: str | None = None
+    member_id: int | None = None

@@ -28,6 +28,7 @@ from bot.store.records import (
     PostRecord,
     ReviewCardRecord,
     TopicScore,
+    VoteOutcome,
 )
 
 log = logging.getLogger(__name__)
@@ -105,15 +106,6 @@ class _PendingVote:
     choice: str
     at: str
     done: asyncio.Future[VoteOutcome]
-
-
-@dataclass(frozen=True)
-class VoteOutcome:
-    """A committed vote: `accepted` is False when the post was no longer open."""
-
-    accepted: bool
-    previous_choice: str | None = None
-    member_id: int | None = None
 
 
 _CHANNEL_COLUMNS = ("id, platform, workspace, channel, tz, post_time, reveal_time, reveal_minutes, days, topics, "
@@ -261,10 +253,6 @@ class SqliteStore:
                  ",".join(sorted(channel.topics)), channel.difficulty, int(channel.paused), channel.settings_json(),
                  _iso(channel.schedule_updated_at), channel.id),
             )
-
-    async def delete_channel(self, channel_id: int) -> None:
-        async with self._transaction() as db:
-            await db.execute("DELETE FROM channels WHERE id = ?", (channel_id,))
 
     # -- posts -----------------------------------------------------------------------------------
 
