@@ -67,6 +67,14 @@ class ScheduleResume:
 
 
 @dataclass(frozen=True)
+class ChannelAdmin:
+    """Add or remove a member from the channel's own admins (besides the platform's)."""
+
+    user_id: str
+    add: bool
+
+
+@dataclass(frozen=True)
 class ScheduleRecap:
     enabled: bool
 
@@ -104,16 +112,17 @@ class Answer:
 
 Command = (
     Post | Reveal | Leaderboard | Stats | Topics | Help | ScheduleSet | ScheduleShow | SchedulePause
-    | ScheduleResume | ScheduleRecap | ScheduleScoring | Privacy | Practice | Review | Answer
+    | ScheduleResume | ScheduleRecap | ScheduleScoring | ChannelAdmin | Privacy | Practice | Review | Answer
 )
-ADMIN_COMMANDS = (Post, Reveal, ScheduleSet, SchedulePause, ScheduleResume, ScheduleRecap, ScheduleScoring)
+ADMIN_COMMANDS = (Post, Reveal, ScheduleSet, SchedulePause, ScheduleResume, ScheduleRecap, ScheduleScoring,
+                  ChannelAdmin)
 SCORING_WORDS = {"best": "best_points", "part": "participation_points", "streak": "streak_step",
                  "cap": "streak_cap"}
 
 USAGE = (
     "Use one of: post [id or topic] · reveal · practice [topic] · review · leaderboard [week|month|all] · "
     "stats [@member] · topics · schedule set HH:MM HH:MM Area/City [days] [topics] · "
-    "schedule show|pause|resume · privacy hide|show|export|forget · help"
+    "schedule show|pause|resume|recap|scoring|admins · privacy hide|show|export|forget · help"
 )
 PRIVACY_ACTIONS = ("hide", "show", "export", "forget")
 
@@ -202,9 +211,13 @@ def _schedule(words: list[str], known_topics: Iterable[str]) -> Command:
         return ScheduleRecap(words[1].lower() == "on")
     if verb == "scoring":
         return ScheduleScoring(parse_scoring(words[1:]))
+    if verb == "admins":
+        if len(words) != 3 or words[1].lower() not in ("add", "remove"):
+            raise CommandError("Use: schedule admins add|remove @member (this channel's own admins).")
+        return ChannelAdmin(parse_mention(words[2]), words[1].lower() == "add")
     if verb != "set":
-        raise CommandError(f"'{words[0]}' is not a schedule action: use set, show, pause, resume, recap or "
-                           "scoring.")
+        raise CommandError(f"'{words[0]}' is not a schedule action: use set, show, pause, resume, recap, "
+                           "scoring or admins.")
     try:
         return ScheduleSet(parse_schedule(words[1:], known_topics))
     except ScheduleError as error:

@@ -65,6 +65,7 @@ HELP_ACTIONS: tuple[tuple[str, str, bool], ...] = (
     ("schedule show|pause|resume", "show, pause or resume the schedule", True),
     ("schedule recap on|off", "turn the weekly recap on or off", True),
     ("schedule scoring best=10 part=1 streak=1 cap=5", "this channel's scoring", True),
+    ("schedule admins add|remove @member", "this channel's own admins", True),
     ("privacy hide|show|export|forget", "leave or rejoin leaderboards, get your data, or be forgotten", False),
     ("help", "this list", False),
 )
@@ -146,6 +147,8 @@ class Casebook:
                 return await self.schedule_show(channel)
             case commands.SchedulePause():
                 return await self.schedule_pause(channel, member, paused=True)
+            case commands.ChannelAdmin(user_id, add):
+                return await self.channel_admins(channel, member, user_id, add)
             case commands.ScheduleRecap(enabled):
                 return await self.channel_settings(channel, member, {"recap": enabled})
             case commands.ScheduleScoring(changes):
@@ -166,10 +169,29 @@ class Casebook:
                 return await self.study.answer(member, mode, dilemma_id, letter)
         raise TypeError(f"unhandled command {command!r}")
 
+    async def is_admin(self, channel: ChannelKey, member: Member) -> bool:
+        """A platform admin (as the adapter found), or a member an admin listed in this channel's admins."""
+        if member.is_admin:
+            return True
+        record = await self.store.get_channel(channel)
+        return record is not None and member.key.user_id in record.settings.get("admins", [])
+
+    async def channel_admins(self, channel: ChannelKey, member: Member, user_id: str, add: bool) -> Card:
+        if not await self.is_admin(channel, member):
+            return Notice.error(ADMIN_ONLY)
+        record = await self.store.ensure_channel(channel, self.clock.now())
+        admins = [admin for admin in record.settings.get("admins", []) if admin != user_id]
+        if add:
+            admins.append(user_id)
+        await self.store.save_channel(dataclasses.replace(record, settings={**record.settings, "admins": admins}))
+        done = "can now run" if add else "can no longer run"
+        return Notice(f"That member {done} admin commands in this channel ({len(admins)} channel admin(s) "
+                      "besides the platform's own).")
+
     # -- schedules -------------------------------------------------------------------------------
 
     async def schedule_set(self, channel: ChannelKey, member: Member, request: ScheduleRequest) -> Card:
-        if not member.is_admin:
+        if not await self.is_admin(channel, member):
             return Notice.error(ADMIN_ONLY)
         record = await self.store.ensure_channel(channel, self.clock.now())
         updated = dataclasses.replace(
@@ -187,7 +209,7 @@ class Casebook:
         return self.schedule_card(record)
 
     async def schedule_pause(self, channel: ChannelKey, member: Member, *, paused: bool) -> Card:
-        if not member.is_admin:
+        if not await self.is_admin(channel, member):
             return Notice.error(ADMIN_ONLY)
         record = await self.store.get_channel(channel)
         if record is None or not record.scheduled:
@@ -198,7 +220,7 @@ class Casebook:
 
     async def channel_settings(self, channel: ChannelKey, member: Member, changes: dict[str, Any]) -> Card:
         """An admin's per-channel settings: the weekly recap on or off, and scoring."""
-        if not member.is_admin:
+        if not await self.is_admin(channel, member):
             return Notice.error(ADMIN_ONLY)
         record = await self.store.ensure_channel(channel, self.clock.now())
         settings = dict(record.settings)
@@ -239,7 +261,7 @@ class Casebook:
         self, channel: ChannelKey, member: Member, *, scenario: str | None = None, topic: str | None = None
     ) -> PostedCard | Notice:
         """An admin's `post`: a given scenario, a topic, or the channel's next dilemma."""
-        if not member.is_admin:
+        if not await self.is_admin(channel, member):
             return Notice.error(ADMIN_ONLY)
         record = await self.store.ensure_channel(channel, self.clock.now())
         dilemma: Dilemma | None
@@ -372,7 +394,7 @@ class Casebook:
     # -- reveal ----------------------------------------------------------------------------------
 
     async def reveal_now(self, channel: ChannelKey, member: Member) -> Notice:
-        if not member.is_admin:
+        if not await self.is_admin(channel, member):
             return Notice.error(ADMIN_ONLY)
         record = await self.store.get_channel(channel)
         posts = await self.store.open_posts(record.id) if record else []

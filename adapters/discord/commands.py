@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 AUTOCOMPLETE_MAX = 25
 DAY_SUGGESTIONS = ("daily", "weekdays", "weekends", "mon-fri", "mon,wed,fri", "tue,thu", "sun-thu")
-ADMIN_ONLY = "Only an admin (Manage Server) can do that here."
 
 
 def build_tree(client: discord.Client, adapter: DiscordAdapter) -> app_commands.CommandTree[Any]:
@@ -143,9 +142,6 @@ def build_tree(client: discord.Client, adapter: DiscordAdapter) -> app_commands.
                            post_time: app_commands.Range[str, 1, 10], reveal: app_commands.Range[str, 1, 10],
                            timezone: app_commands.Range[str, 1, 64], days: app_commands.Range[str, 1, 40] = "daily",
                            topics: app_commands.Range[str, 1, 400] | None = None) -> None:
-        if not adapter.member(interaction).is_admin:
-            await refuse(interaction, ADMIN_ONLY)
-            return
         try:
             post_at = parse_clock(post_time)
             reveal_time, reveal_minutes = parse_reveal(reveal, post_at)
@@ -189,6 +185,12 @@ def build_tree(client: discord.Client, adapter: DiscordAdapter) -> app_commands.
             await refuse(interaction, "Give at least one of best, participation, streak or cap.")
             return
         await adapter.run_command(interaction, commands.ScheduleScoring(commands.parse_scoring(words)))
+
+    @schedule.command(name="admins", description="Add or remove one of this channel's own admins (admin)")
+    @app_commands.describe(action="add or remove", member="the member")
+    async def schedule_admins(interaction: discord.Interaction[Any], action: Literal["add", "remove"],
+                              member: discord.User) -> None:
+        await adapter.run_command(interaction, commands.ChannelAdmin(str(member.id), action == "add"))
 
     tree.add_command(schedule)
 

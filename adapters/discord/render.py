@@ -348,6 +348,7 @@ HELP_COMMANDS = {
     "schedule show|pause|resume": "/schedule show · /schedule pause · /schedule resume",
     "schedule recap": "/schedule recap enabled",
     "schedule scoring": "/schedule scoring [best] [participation] [streak] [cap]",
+    "schedule admins": "/schedule admins action member",
     "privacy": "/privacy hide · show · export · forget",
     "help": "/help",
 }

@@ -308,3 +308,16 @@ async def test_admins_set_scoring_and_recap_per_channel(
     assert board.lines[0].points == (5 + 1) + (5 + 1 + 1) + (5 + 1 + 2) + (5 + 1 + 2)
     with pytest.raises(commands.CommandError, match="not a scoring setting"):
         commands.parse_command("schedule scoring best=-3", [])
+
+
+async def test_a_channel_admin_listed_by_an_admin_may_post(core: Casebook, publisher: RecordingPublisher) -> None:
+    pat = member("Pat")
+    assert isinstance(await core.handle(commands.Post(), CHANNEL, pat), Notice)
+    listed = await core.handle(commands.parse_command("schedule admins add <@pat>", []), CHANNEL, ADMIN)
+    assert isinstance(listed, Notice) and "can now run admin commands" in listed.text
+    assert isinstance(await core.handle(commands.Post(), CHANNEL, pat), PostedCard)
+    other = ChannelKey("test", "W1", "C2")
+    assert isinstance(await core.handle(commands.Post(), other, pat), Notice)  # only in that channel
+    await core.handle(commands.parse_command("schedule admins remove <@pat>", []), CHANNEL, ADMIN)
+    refused = await core.handle(commands.Reveal(), CHANNEL, pat)
+    assert isinstance(refused, Notice) and refused.kind is NoticeKind.ERROR

@@ -137,3 +137,12 @@ async def test_admin_sets_recap_and_scoring(fake: FakeDiscord, core: Casebook, r
     channel = await core.store.get_channel(ChannelKey("discord", str(fake.guild_id), str(fake.channel_id)))
     assert channel is not None and channel.settings["recap"] is False
     assert channel.settings["scoring"] == {"best_points": 7, "streak_cap": 3}
+
+
+async def test_a_channel_admin_added_on_discord_may_post(fake: FakeDiscord, core: Casebook, running: Running) -> None:
+    refused = await (await fake.slash("dilemma post", user="helper")).wait()
+    assert "admin" in refused.text().lower()
+    await (await fake.slash("schedule admins", {"action": "add", "member": fake.user("helper")}, user="admin",
+                            permissions=ADMIN_PERMISSIONS)).wait()
+    posted = await (await fake.slash("dilemma post", user="helper")).wait()
+    assert "Posted" in posted.text()

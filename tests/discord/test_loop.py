@@ -28,7 +28,7 @@ async def test_commands_are_synced_once(fake: FakeDiscord, running: Running) -> 
     assert fake.command_puts == 1
     await asyncio.wait_for(running.adapter.ready.wait(), 5)
     subcommands = {o["name"] for o in fake.command("schedule")["options"]}
-    assert subcommands == {"set", "show", "pause", "resume", "recap", "scoring"}
+    assert subcommands == {"set", "show", "pause", "resume", "recap", "scoring", "admins"}
 
 
 async def test_post_vote_change_reveal_thread(fake: FakeDiscord, core: Casebook, running: Running) -> None:

@@ -126,3 +126,10 @@ async def test_admin_sets_recap_and_scoring_in_words(slack: SlackHarness) -> Non
     saved = await slack.command_reply("U0ADMIN", "schedule scoring best=7 cap=3")
     assert "7 for the best answer" in saved and "+3" in saved
     assert "schedule recap on|off" in await slack.command_reply("U0ADMIN", "schedule recap maybe")
+
+
+async def test_a_channel_admin_added_on_slack_may_post(slack: SlackHarness) -> None:
+    assert "Only an admin" in await slack.command_reply("U0MEMBER2", "post")
+    added = await slack.command_reply("U0ADMIN", "schedule admins add <@U0MEMBER2|member2>")
+    assert "can now run admin commands" in added
+    assert "Posted" in await slack.command_reply("U0MEMBER2", "post")
