@@ -10,6 +10,7 @@ import random
 import signal
 from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
+from typing import Protocol
 
 import tzlocal
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -101,8 +102,7 @@ def run_configured(settings: Settings, bank: Bank) -> int:
         Console(stderr=True).print(NOTHING_CONFIGURED, markup=False)
         asyncio.run(_play(settings, bank, members=5, seed=None))
         return 0
-    asyncio.run(_serve(settings, bank))
-    return 0
+    return asyncio.run(_serve(settings, bank))
 
 
 def daily_scheduler(settings: Settings, core: Casebook, clock: Clock) -> DailyScheduler:
@@ -110,7 +110,17 @@ def daily_scheduler(settings: Settings, core: Casebook, clock: Clock) -> DailySc
                           scheduler=AsyncIOScheduler(timezone=UTC))
 
 
-async def _serve(settings: Settings, bank: Bank) -> None:
+class PlatformAdapter(Protocol):
+    ready: asyncio.Event
+
+    async def run(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def _serve(settings: Settings, bank: Bank) -> int:
+    """Every configured platform in one process over one core, store and scheduler, until a signal, or until an
+    adapter fails (then exit status 1, so a supervisor restarts the bot)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -118,38 +128,51 @@ async def _serve(settings: Settings, bank: Bank) -> None:
     clock = SystemClock()
     async with open_core(settings, bank, clock) as core:
         adapters = _platform_adapters(settings, core)
-        tasks = [asyncio.create_task(adapter.run(), name=f"casebook-{name}") for name, adapter in adapters]
-        await _wait_until_ready(adapters)
+        tasks = {asyncio.create_task(adapter.run(), name=f"casebook-{name}"): name for name, adapter in adapters}
         scheduler = daily_scheduler(settings, core, clock)
-        await scheduler.start()
-        waiter = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task is not waiter and task.exception() is not None:
-                log.error("an adapter stopped", exc_info=task.exception())
-        await scheduler.shutdown()
-        for _, adapter in adapters:
-            await adapter.close()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        waiter.cancel()
+        try:
+            if await _ready_or_failed(adapters, tasks):
+                await scheduler.start()
+                waiter = asyncio.create_task(stop.wait())
+                await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+        finally:
+            await scheduler.shutdown()
+            for _, adapter in adapters:
+                await adapter.close()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    failed = [name for task, name in tasks.items() if not task.cancelled() and task.exception() is not None]
+    for task, name in tasks.items():
+        if name in failed:
+            log.error("the %s adapter stopped", name, exc_info=task.exception())
+    return 1 if failed else 0
 
 
-async def _wait_until_ready(adapters: list[tuple[str, object]], timeout: float = 60.0) -> None:
-    """Catching up on missed posts needs the platforms connected; an adapter that says when it is ready is waited
-    for, within reason (the scheduler retries a post that finds its platform not connected)."""
-    for name, adapter in adapters:
-        ready = getattr(adapter, "ready", None)
-        if isinstance(ready, asyncio.Event):
-            try:
-                await asyncio.wait_for(ready.wait(), timeout)
-            except TimeoutError:
-                log.warning("%s is not ready after %.0f s; starting the schedule anyway", name, timeout)
+async def _ready_or_failed(adapters: list[tuple[str, PlatformAdapter]], tasks: dict[asyncio.Task[None], str],
+                           timeout: float = 60.0) -> bool:
+    """Catching up on missed posts needs the platforms connected: wait until each adapter is ready, or one fails.
+    A platform still connecting after the timeout does not hold the others back (its posts are retried)."""
+    readiness: list[asyncio.Task[object]] = [asyncio.create_task(adapter.ready.wait()) for _, adapter in adapters]
+    try:
+        waiting: set[asyncio.Task[object]] = set(readiness)
+        while waiting:
+            done, _ = await asyncio.wait([*waiting, *tasks], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                log.warning("not every platform is ready after %.0f s; starting the schedule anyway", timeout)
+                return True
+            if any(task in done for task in tasks):
+                return False
+            waiting -= done
+        return True
+    finally:
+        for readiness_task in readiness:
+            readiness_task.cancel()
 
 
-def _platform_adapters(settings: Settings, core: Casebook) -> list[tuple[str, object]]:
-    adapters: list[tuple[str, object]] = []
+def _platform_adapters(settings: Settings, core: Casebook) -> list[tuple[str, PlatformAdapter]]:
+    adapters: list[tuple[str, PlatformAdapter]] = []
     if settings.discord_enabled:
         from adapters.discord import DiscordAdapter
 

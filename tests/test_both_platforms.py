@@ -73,3 +73,24 @@ async def test_one_process_serves_discord_and_slack_with_one_scheduler(tmp_path:
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert discord.token not in stderr.decode() and slack.bot_token not in stderr.decode()
     assert discord.violations == [] and slack.violations == []
+
+
+async def test_run_exits_non_zero_when_a_platform_refuses_the_token(tmp_path: Path) -> None:
+    discord = await FakeDiscord().start()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DISCORD_", "SLACK_"))}
+    env.update({
+        "PYTHONPATH": str(REPO), "CASEBOOK_DB_PATH": str(tmp_path / "bad.sqlite3"),
+        "DISCORD_TOKEN": "not-the-token", "DISCORD_API_BASE_URL": discord.api_base,
+        "DISCORD_GATEWAY_URL": discord.gateway_url,
+    })
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from adapters.cli import main; raise SystemExit(main())", "run",
+        cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        await discord.close()
+    assert process.returncode == 1
+    assert "discord adapter stopped" in stderr.decode()
+    assert "not-the-token" not in stderr.decode()
