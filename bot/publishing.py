@@ -20,10 +20,14 @@ class PublishError(Exception):
 
 class Publisher(Protocol):
     async def post(self, channel: ChannelKey, card: DilemmaCard) -> str:
-        """Publish an open dilemma; return the platform's reference to the message.
+        """Publish an open dilemma; return the platform's reference to the message."""
+        ...
 
-        Must be idempotent per `card.post_id`: after a crash between sending and recording, the core sends the
-        same post again, and a message already published for it must be found and returned, not duplicated.
+    async def find_post(self, channel: ChannelKey, post_id: int) -> str | None:
+        """The message already published for a post, if there is one.
+
+        Asked before a post that was reserved but never recorded is sent again (a crash between sending and
+        recording, or a send that timed out after the platform took it), so that it is not published twice.
         """
         ...
 

@@ -134,7 +134,7 @@ class DailyScheduler:
                         post.id, channel.key)
             await self.core.store.mark_skipped(post.id)
             return
-        await self._send_with_retries(channel, post)
+        await self._send_with_retries(channel, post, resuming=True)
 
     # -- arming jobs -----------------------------------------------------------------------------
 
@@ -182,7 +182,7 @@ class DailyScheduler:
         existing = await self.core.store.scheduled_post_on(channel.id, day)
         if existing is not None:
             if existing.state == "reserved":
-                await self._send_with_retries(channel, existing)
+                await self._send_with_retries(channel, existing, resuming=True)
             return
         now = self.clock.now()
         dilemma = await self.core.next_dilemma(channel)
@@ -202,10 +202,11 @@ class DailyScheduler:
             return
         await self._send_with_retries(channel, post)
 
-    async def _send_with_retries(self, channel: ChannelRecord, post: PostRecord) -> None:
+    async def _send_with_retries(self, channel: ChannelRecord, post: PostRecord, *, resuming: bool = False) -> None:
         for attempt, delay in enumerate((*self.retry_delays, None)):
             try:
-                sent = await self.core.send_reserved(channel, post)
+                # A failed attempt may still have reached the platform (a timeout after it took the message).
+                sent = await self.core.send_reserved(channel, post, resuming=resuming or attempt > 0)
             except PublishError as error:
                 if error.lasting or delay is None:
                     await self._give_up(channel, post, error)

@@ -310,11 +310,15 @@ class Casebook:
         )
         return await self.send_reserved(channel, post)
 
-    async def send_reserved(self, channel: ChannelRecord, post: PostRecord) -> PostRecord:
+    async def send_reserved(self, channel: ChannelRecord, post: PostRecord, *, resuming: bool = False) -> PostRecord:
+        """Send a reserved post and record where it went. When `resuming` a send that may already have reached
+        the platform, look for the message first so it is never published twice."""
         publisher = self._publisher(channel.key)
         dilemma = self.bank.dilemmas[post.dilemma_id]
         try:
-            message_ref = await publisher.post(channel.key, self.dilemma_card(post, dilemma, channel.tz, 0))
+            message_ref = await publisher.find_post(channel.key, post.id) if resuming else None
+            if message_ref is None:
+                message_ref = await publisher.post(channel.key, self.dilemma_card(post, dilemma, channel.tz, 0))
         except PublishError:
             await self.store.mark_attempt_failed(post.id, give_up=False)
             raise

@@ -56,6 +56,9 @@ class ConsolePublisher:
             asyncio.get_running_loop().call_soon(asyncio.ensure_future, self.on_post(card.post_id))
         return f"console:{card.post_id}"
 
+    async def find_post(self, channel: ChannelKey, post_id: int) -> str | None:
+        return None  # a terminal keeps nothing to look back through
+
     async def edit(self, channel: ChannelKey, message_ref: str, card: DilemmaCard | RevealCard) -> None:
         if isinstance(card, RevealCard):
             self.console.print(render(card))

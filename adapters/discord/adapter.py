@@ -24,7 +24,7 @@ import yarl
 from discord import app_commands
 
 from adapters.discord.commands import build_tree
-from adapters.discord.render import BUTTON_TEMPLATE, ButtonSpec, Rendered, render, thread_name
+from adapters.discord.render import BUTTON_TEMPLATE, VOTE_ID, ButtonSpec, Rendered, render, thread_name
 from bot import commands
 from bot.cards import Card, DilemmaCard, DiscussionCard, Notice, RecapCard, RevealCard, StatsCard
 from bot.charts import STATS_CHART, render_stats_png
@@ -44,6 +44,8 @@ BURST = 8
 FOLLOW_UP_PATIENCE = 10.0
 SORRY = "Something went wrong on our side; nothing was changed. Please try again."
 LOGIN_WAIT = 30.0
+# A resumed post is looked for among this many of the channel's latest messages.
+FIND_POST_LOOKBACK = 50
 THREAD_EXISTS = 160004
 NO_MENTIONS = discord.AllowedMentions.none()
 RECEIVED = "casebook_received_at"  # stamped into an interaction's data when the gateway delivers it
@@ -344,6 +346,23 @@ class DiscordPublisher:
         message = await _publishing(self._channel(channel).send(
             embeds=rendered.embeds, view=view_of(rendered) or discord.utils.MISSING, allowed_mentions=NO_MENTIONS))
         return str(message.id)
+
+    async def find_post(self, channel: ChannelKey, post_id: int) -> str | None:
+        """Our message carrying this post's vote buttons, among the channel's latest (Read Message History)."""
+        await self._ready()
+        prefix = VOTE_ID.format(post=post_id, letter="")
+
+        async def scan() -> str | None:
+            async for message in self._channel(channel).history(limit=FIND_POST_LOOKBACK):
+                if self.client.user is None or message.author.id != self.client.user.id:
+                    continue
+                for row in message.components:
+                    for item in getattr(row, "children", ()):
+                        if str(getattr(item, "custom_id", "") or "").startswith(prefix):
+                            return str(message.id)
+            return None
+
+        return await _publishing(scan())
 
     async def edit(self, channel: ChannelKey, message_ref: str, card: DilemmaCard | RevealCard) -> None:
         await self._ready()

@@ -22,6 +22,8 @@ from bot.publishing import PublishError
 log = logging.getLogger(__name__)
 
 REMEMBERED_REVEALS = 10_000
+# A resumed post is looked for among this many of the channel's latest messages.
+FIND_POST_LOOKBACK = 50
 
 # Errors that retrying will not heal: the channel is gone, the bot was removed, the token is dead.
 LASTING_ERRORS = frozenset({
@@ -75,6 +77,20 @@ class SlackPublisher:
             channel=channel.channel, unfurl_links=False, unfurl_media=False, **message.as_kwargs()
         ))
         return str(response["ts"])
+
+    async def find_post(self, channel: ChannelKey, post_id: int) -> str | None:
+        """Our message carrying this post's vote buttons, among the channel's latest (channels:history)."""
+        response = await self._call(self.client.conversations_history(channel=channel.channel,
+                                                                      limit=FIND_POST_LOOKBACK))
+        prefix = f"{post_id}:"
+        for message in response.get("messages") or []:
+            for block in message.get("blocks") or []:
+                for element in block.get("elements") or []:
+                    action = str(element.get("action_id", ""))
+                    if action.startswith(render.VOTE_ACTION_PREFIX) and str(element.get("value", "")).startswith(
+                            prefix):
+                        return str(message["ts"])
+        return None
 
     async def edit(self, channel: ChannelKey, message_ref: str, card: DilemmaCard | RevealCard) -> None:
         if isinstance(card, DilemmaCard):

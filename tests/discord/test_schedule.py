@@ -48,3 +48,27 @@ async def test_a_scheduled_post_and_its_reveal(fake: FakeDiscord, core: Casebook
     edited = fake.messages[int(post["id"])]
     assert all(button["disabled"] for row in edited["components"] for button in row["components"])
     assert int(post["id"]) in fake.threads
+
+
+async def test_a_post_sent_before_a_crash_is_found_not_sent_again(fake: FakeDiscord, core: Casebook,
+                                                                  clock: FakeClock, running: Running) -> None:
+    options = {"post_time": "09:00", "reveal": "20:00", "timezone": "America/Chicago"}
+    await (await fake.slash("schedule set", options, user="admin", permissions=ADMIN_PERMISSIONS)).wait()
+    channel = await core.store.get_channel(ChannelKey("discord", str(fake.guild_id), str(fake.channel_id)))
+    assert channel is not None
+    due = next_post_at(channel, clock.now())
+    assert due is not None
+    clock.set(due)
+    # The process sent the post, then died before recording where it went.
+    dilemma = await core.next_dilemma(channel)
+    assert dilemma is not None
+    record = await core.store.reserve_post(channel.id, dilemma.id, dilemma.topic, "scheduled", due.date(),
+                                           due.replace(hour=23), dilemma.best_letter, due)
+    await core.publishers["discord"].post(channel.key, core.dilemma_card(record, dilemma, channel.tz, 0))
+    assert len([m for m in fake.channel_messages() if m["components"]]) == 1
+
+    await DailyScheduler(core, clock, sleep=no_wait).catch_up()
+    sent = [m for m in fake.channel_messages() if m["components"]]
+    assert len(sent) == 1
+    recorded = await core.store.get_post(record.id)
+    assert recorded is not None and recorded.state == "open" and recorded.message_ref == sent[0]["id"]

@@ -216,6 +216,7 @@ class FakeDiscord:
             ("DELETE", "/webhooks/{app}/{token}/messages/{mid}", self._delete_webhook_message),
             ("GET", "/channels/{cid}", self._get_channel),
             ("POST", "/channels/{cid}/messages", self._create_message),
+            ("GET", "/channels/{cid}/messages", self._list_messages),
             ("GET", "/channels/{cid}/messages/{mid}", self._get_message),
             ("PATCH", "/channels/{cid}/messages/{mid}", self._edit_message),
             ("POST", "/channels/{cid}/messages/{mid}/threads", self._start_thread),
@@ -456,6 +457,20 @@ class FakeDiscord:
         self.messages[int(message["id"])] = message
         self.channels[channel_id]["last_message_id"] = message["id"]
         return _json(message)
+
+    async def _list_messages(self, request: web.Request) -> web.Response:
+        """Channel history, newest first (`limit` 1-100, optional `before` a message id), as Discord lists it."""
+        channel_id, error = self._channel_or_error(request)
+        if error:
+            return error
+        limit = int(request.query.get("limit", "50"))
+        if not 1 <= limit <= 100:
+            return _json({"message": "Invalid Form Body", "code": 50035}, 400)
+        before = int(request.query.get("before", str(2**63)))
+        found = sorted((m for m in self.messages.values()
+                        if int(m["channel_id"]) == channel_id and int(m["id"]) < before),
+                       key=lambda m: int(m["id"]), reverse=True)
+        return _json(found[:limit])
 
     def _find_message(self, request: web.Request) -> tuple[dict[str, Any] | None, web.Response | None]:
         channel_id, error = self._channel_or_error(request)

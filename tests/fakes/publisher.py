@@ -23,10 +23,13 @@ class RecordingPublisher:
 
     async def post(self, channel: ChannelKey, card: DilemmaCard) -> str:
         self._check(channel)
-        if any(posted.post_id == card.post_id for _, posted in self.posts):
-            return f"msg-{card.post_id}"  # already published: idempotent, as the Publisher protocol requires
         self.posts.append((channel, card))
         return f"msg-{card.post_id}"
+
+    async def find_post(self, channel: ChannelKey, post_id: int) -> str | None:
+        self._check(channel)
+        found = any(key == channel and card.post_id == post_id for key, card in self.posts)
+        return f"msg-{post_id}" if found else None
 
     async def edit(self, channel: ChannelKey, message_ref: str, card: DilemmaCard | RevealCard) -> None:
         self._check(channel)

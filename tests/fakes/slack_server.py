@@ -44,7 +44,7 @@ _SPECIAL = re.compile(r"<[!@#]")
 _QUOTE = re.compile(r"(?m)^> ")
 
 BOT_METHODS = {"auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral", "users.info",
-               "conversations.info", "conversations.open", "files.getUploadURLExternal",
+               "conversations.info", "conversations.open", "conversations.history", "files.getUploadURLExternal",
                "files.completeUploadExternal"}
 
 
@@ -323,6 +323,17 @@ class FakeSlack:
         if channel is None:
             return _fail("channel_not_found")
         return _ok({"channel": channel})
+
+    async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
+        """The channel's top-level messages, newest first, at most `limit` (1-999, Slack's default 100)."""
+        channel = str(args.get("channel"))
+        if channel not in self.channels:
+            return _fail("channel_not_found")
+        limit = int(args.get("limit", 100))
+        if not 1 <= limit <= 999:
+            return _fail("invalid_limit")
+        found = sorted(self.channel_messages(channel), key=lambda message: float(message.ts), reverse=True)
+        return _ok({"messages": [self._message_json(message) for message in found[:limit]], "has_more": False})
 
     async def _conversations_open(self, args: dict[str, Any]) -> web.Response:
         users = str(args.get("users", "")).split(",")

@@ -27,7 +27,7 @@ def test_manifest_declares_the_command_scopes_interactivity_and_socket_mode() ->
     assert [c["command"] for c in commands] == ["/casebook"]
     assert commands[0]["should_escape"] is True  # `stats @member` arrives as <@U…|name>
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "users:read", "im:write",
-                                                              "files:write"}
+                                                              "files:write", "channels:history", "groups:history"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
