@@ -191,6 +191,7 @@ class ScheduleCard:
     topics: tuple[str, ...]  # titles; empty means every topic
     paused: bool
     next_post_at: datetime | None  # in the channel's zone
+    difficulty: int | None = None  # None: rotating through the week
 
 
 @dataclass(frozen=True)

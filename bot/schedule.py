@@ -30,6 +30,7 @@ class ScheduleRequest:
     tz: str
     days: tuple[str, ...]
     topics: frozenset[str]
+    difficulty: int | None = None  # None: every difficulty, rotating through the week
 
 
 def parse_clock(text: str) -> time:
@@ -113,22 +114,35 @@ def parse_topics(text: str, known: Iterable[str]) -> frozenset[str]:
     return topics
 
 
+def parse_difficulty(text: str) -> int | None:
+    """`difficulty=2` (or 1 or 3) keeps a channel to one level; `difficulty=any` rotates through the week."""
+    value = text.strip().lower().removeprefix("difficulty=")
+    if value in ("any", "all", ""):
+        return None
+    if value not in ("1", "2", "3"):
+        raise ScheduleError(f"'{text}' is not a difficulty: use difficulty=1, 2, 3 or any.")
+    return int(value)
+
+
 def parse_schedule(words: list[str], known_topics: Iterable[str]) -> ScheduleRequest:
-    """`09:00 20:00 America/Chicago [mon-fri] [topic,topic]`."""
-    if len(words) < 3 or len(words) > 5:
-        raise ScheduleError("Use: schedule set POST REVEAL ZONE [days] [topics], e.g. "
+    """`09:00 20:00 America/Chicago [mon-fri] [topic,topic] [difficulty=2]`."""
+    if len(words) < 3 or len(words) > 6:
+        raise ScheduleError("Use: schedule set POST REVEAL ZONE [days] [topics] [difficulty=1|2|3], e.g. "
                             "schedule set 09:00 20:00 America/Chicago mon-fri")
     post_at = parse_clock(words[0])
     reveal_time, reveal_minutes = parse_reveal(words[1], post_at)
     tz = parse_zone(words[2])
     days: tuple[str, ...] = ALL_DAYS
     topics: frozenset[str] = frozenset()
+    difficulty: int | None = None
     for word in words[3:]:
-        if looks_like_days(word) and days == ALL_DAYS:
+        if word.lower().startswith("difficulty="):
+            difficulty = parse_difficulty(word)
+        elif looks_like_days(word) and days == ALL_DAYS:
             days = parse_days(word)
         else:
             topics = parse_topics(word, known_topics)
-    return ScheduleRequest(f"{post_at:%H:%M}", reveal_time, reveal_minutes, tz, days, topics)
+    return ScheduleRequest(f"{post_at:%H:%M}", reveal_time, reveal_minutes, tz, days, topics, difficulty)
 
 
 def local_moment(day: date, at: time, zone: ZoneInfo) -> datetime:

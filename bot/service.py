@@ -61,7 +61,8 @@ HELP_ACTIONS: tuple[tuple[str, str, bool], ...] = (
     ("leaderboard [week|month|all]", "the channel's leaderboard", False),
     ("stats [@member]", "your stats by topic, or a member's", False),
     ("topics", "topics and how many dilemmas each has", False),
-    ("schedule set HH:MM HH:MM Area/City [days] [topics]", "set the daily post and reveal", True),
+    ("schedule set HH:MM HH:MM Area/City [days] [topics] [difficulty=1|2|3]", "set the daily post and reveal",
+     True),
     ("schedule show|pause|resume", "show, pause or resume the schedule", True),
     ("schedule recap on|off", "turn the weekly recap on or off", True),
     ("schedule scoring best=10 part=1 streak=1 cap=5", "this channel's scoring", True),
@@ -196,8 +197,8 @@ class Casebook:
         record = await self.store.ensure_channel(channel, self.clock.now())
         updated = dataclasses.replace(
             record, tz=request.tz, post_time=request.post_time, reveal_time=request.reveal_time,
-            reveal_minutes=request.reveal_minutes, days=request.days, topics=request.topics, paused=False,
-            schedule_updated_at=self.clock.now(),
+            reveal_minutes=request.reveal_minutes, days=request.days, topics=request.topics,
+            difficulty=request.difficulty, paused=False, schedule_updated_at=self.clock.now(),
         )
         await self._save_schedule(updated)
         return self.schedule_card(updated)
@@ -253,6 +254,7 @@ class Casebook:
             tz=channel.tz, post_time=channel.post_time, reveal=reveal, days=channel.days,
             topics=tuple(self.bank.topic_title(t) for t in sorted(channel.topics)), paused=channel.paused,
             next_post_at=next_at.astimezone(ZoneInfo(channel.tz)) if next_at else None,
+            difficulty=channel.difficulty,
         )
 
     # -- posting ---------------------------------------------------------------------------------

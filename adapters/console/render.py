@@ -148,6 +148,8 @@ def _schedule(card: ScheduleCard) -> RenderableType:
     if card.post_time is None:
         return Text("No schedule is set.")
     topics = ", ".join(card.topics) or "every topic"
+    if card.difficulty is not None:
+        topics += f" · difficulty {card.difficulty} only"
     state = "paused" if card.paused else "active"
     next_post = f" · next post {card.next_post_at:%a %d %b %H:%M %Z}" if card.next_post_at else ""
     return Text(f"Posts at {card.post_time}, reveals {card.reveal} ({card.tz}) on {', '.join(card.days)} · "

@@ -136,17 +136,19 @@ def build_tree(client: discord.Client, adapter: DiscordAdapter) -> app_commands.
     @app_commands.describe(
         post_time="24-hour post time, like 09:00", reveal="reveal time like 20:00, or a duration like 11h",
         timezone="IANA time zone, like America/Chicago", days="days like mon-fri or daily (default daily)",
-        topics="topic ids, comma-separated (default every topic)")
+        topics="topic ids, comma-separated (default every topic)",
+        difficulty="keep to one difficulty (default: rotate through the week)")
     @app_commands.autocomplete(timezone=zone_choices, days=day_choices, topics=topic_list_choices)
     async def schedule_set(interaction: discord.Interaction[Any],
                            post_time: app_commands.Range[str, 1, 10], reveal: app_commands.Range[str, 1, 10],
                            timezone: app_commands.Range[str, 1, 64], days: app_commands.Range[str, 1, 40] = "daily",
-                           topics: app_commands.Range[str, 1, 400] | None = None) -> None:
+                           topics: app_commands.Range[str, 1, 400] | None = None,
+                           difficulty: Literal[1, 2, 3] | None = None) -> None:
         try:
             post_at = parse_clock(post_time)
             reveal_time, reveal_minutes = parse_reveal(reveal, post_at)
             request = ScheduleRequest(f"{post_at:%H:%M}", reveal_time, reveal_minutes, parse_zone(timezone),
-                                      parse_days(days), parse_topics(topics or "", core.bank.topics))
+                                      parse_days(days), parse_topics(topics or "", core.bank.topics), difficulty)
         except ScheduleError as error:
             await refuse(interaction, str(error))
             return

@@ -386,6 +386,7 @@ def render_schedule(card: ScheduleCard) -> Rendered:
     packer.add_field("Reveals", esc(card.reveal) or "–", inline=True)
     packer.add_field("Days", ", ".join(card.days) or "–", inline=True)
     packer.add_field("Topics", ", ".join(esc(t) for t in card.topics) if card.topics else "every topic")
+    packer.add_field("Difficulty", f"{card.difficulty} only" if card.difficulty else "rotating through the week")
     if card.paused:
         packer.add_field("Next post", "paused: /schedule resume starts it again")
     elif card.next_post_at is not None:

@@ -321,6 +321,7 @@ def schedule_message(card: ScheduleCard) -> SlackMessage:
         f"Posts at *{escape(card.post_time)}*, reveals {escape(card.reveal)} ({escape(card.tz)})",
         f"Days: {escape(', '.join(card.days))}",
         f"Topics: {escape(', '.join(card.topics)) if card.topics else 'every topic'}",
+        f"Difficulty: {f'{card.difficulty} only' if card.difficulty else 'rotating through the week'}",
         f"Schedule: {state}",
     ]
     if card.next_post_at is not None:

@@ -365,3 +365,14 @@ async def test_start_arms_apscheduler_jobs_from_the_store(tmp_path: Path, bank: 
     await scheduler.shutdown()
     await core.close()
     await store.close()
+
+
+async def test_a_difficulty_filter_keeps_a_channel_to_one_level(bot: Bot, clock: FakeClock) -> None:
+    clock.set(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+    await bot.schedule(CHICAGO, "09:00", "20:00", "America/Chicago", "daily", "difficulty=3")
+    shown = await bot.core.handle(commands.ScheduleShow(), CHICAGO, ADMIN)
+    assert isinstance(shown, ScheduleCard) and shown.difficulty == 3
+    await bot.run_until(datetime(2026, 6, 8, 12, 0, tzinfo=UTC))
+    assert [card.difficulty for _, card in bot.publisher.posts] == [3] * 7
+    with pytest.raises(commands.CommandError, match="difficulty=1, 2, 3 or any"):
+        commands.parse_command("schedule set 09:00 20:00 UTC difficulty=9", [])
