@@ -192,6 +192,7 @@ class ScheduleCard:
     paused: bool
     next_post_at: datetime | None  # in the channel's zone
     difficulty: int | None = None  # None: rotating through the week
+    paused_reason: str | None = None  # why the bot paused it itself (the channel is gone or access was removed)
 
 
 @dataclass(frozen=True)

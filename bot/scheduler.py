@@ -224,7 +224,8 @@ class DailyScheduler:
         if error.lasting:
             # The channel is gone or the bot lost access: pause it until an admin resumes, instead of failing
             # every day. Its other data stays.
-            await self.core.store.save_channel(dataclasses.replace(channel, paused=True))
+            settings = {**channel.settings, "paused_reason": f"posting failed: {error.reason}"}
+            await self.core.store.save_channel(dataclasses.replace(channel, paused=True, settings=settings))
             log.error("the schedule of %s is paused until an admin resumes it", channel.key)
             if self.scheduler is not None and self.scheduler.get_job(f"post:{channel.id}"):
                 self.scheduler.remove_job(f"post:{channel.id}")

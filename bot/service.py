@@ -199,6 +199,7 @@ class Casebook:
             record, tz=request.tz, post_time=request.post_time, reveal_time=request.reveal_time,
             reveal_minutes=request.reveal_minutes, days=request.days, topics=request.topics,
             difficulty=request.difficulty, paused=False, schedule_updated_at=self.clock.now(),
+            settings={key: value for key, value in record.settings.items() if key != "paused_reason"},
         )
         await self._save_schedule(updated)
         return self.schedule_card(updated)
@@ -215,7 +216,8 @@ class Casebook:
         record = await self.store.get_channel(channel)
         if record is None or not record.scheduled:
             return Notice.error("No schedule is set here yet: set one first with schedule set.")
-        updated = dataclasses.replace(record, paused=paused, schedule_updated_at=self.clock.now())
+        settings = {key: value for key, value in record.settings.items() if key != "paused_reason"}
+        updated = dataclasses.replace(record, paused=paused, schedule_updated_at=self.clock.now(), settings=settings)
         await self._save_schedule(updated)
         return self.schedule_card(updated)
 
@@ -255,6 +257,7 @@ class Casebook:
             topics=tuple(self.bank.topic_title(t) for t in sorted(channel.topics)), paused=channel.paused,
             next_post_at=next_at.astimezone(ZoneInfo(channel.tz)) if next_at else None,
             difficulty=channel.difficulty,
+            paused_reason=channel.settings.get("paused_reason") if channel.paused else None,
         )
 
     # -- posting ---------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ def _schedule(card: ScheduleCard) -> RenderableType:
     topics = ", ".join(card.topics) or "every topic"
     if card.difficulty is not None:
         topics += f" · difficulty {card.difficulty} only"
-    state = "paused" if card.paused else "active"
+    state = f"paused ({card.paused_reason})" if card.paused_reason else "paused" if card.paused else "active"
     next_post = f" · next post {card.next_post_at:%a %d %b %H:%M %Z}" if card.next_post_at else ""
     return Text(f"Posts at {card.post_time}, reveals {card.reveal} ({card.tz}) on {', '.join(card.days)} · "
                 f"{topics} · {state}{next_post}")

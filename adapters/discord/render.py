@@ -388,7 +388,8 @@ def render_schedule(card: ScheduleCard) -> Rendered:
     packer.add_field("Topics", ", ".join(esc(t) for t in card.topics) if card.topics else "every topic")
     packer.add_field("Difficulty", f"{card.difficulty} only" if card.difficulty else "rotating through the week")
     if card.paused:
-        packer.add_field("Next post", "paused: /schedule resume starts it again")
+        reason = f"paused ({esc(card.paused_reason)})" if card.paused_reason else "paused"
+        packer.add_field("Next post", f"{reason}: /schedule resume starts it again")
     elif card.next_post_at is not None:
         packer.add_field("Next post", f"{when(card.next_post_at, 'F')} ({when(card.next_post_at, 'R')})")
     return Rendered(embeds=packer.embeds)

@@ -316,7 +316,7 @@ def schedule_message(card: ScheduleCard) -> SlackMessage:
     if card.post_time is None:
         text = "No schedule is set here."
         return SlackMessage(text, [section(text)])
-    state = "paused" if card.paused else "active"
+    state = f"paused ({escape(card.paused_reason)})" if card.paused_reason else "paused" if card.paused else "active"
     lines = [
         f"Posts at *{escape(card.post_time)}*, reveals {escape(card.reveal)} ({escape(card.tz)})",
         f"Days: {escape(', '.join(card.days))}",

@@ -308,6 +308,10 @@ async def test_a_failing_channel_never_stops_a_healthy_one(
     tokyo = await bot.core.store.get_channel(TOKYO)
     chicago = await bot.core.store.get_channel(CHICAGO)
     assert tokyo is not None and tokyo.paused  # lasting failure: paused until an admin resumes
+    shown = await bot.core.handle(commands.ScheduleShow(), TOKYO, ADMIN)
+    assert isinstance(shown, ScheduleCard) and shown.paused_reason == "posting failed: channel_not_found"
+    resumed = await bot.core.handle(commands.ScheduleResume(), TOKYO, ADMIN)
+    assert isinstance(resumed, ScheduleCard) and not resumed.paused and resumed.paused_reason is None
     assert chicago is not None and not chicago.paused  # passing failure: tried again tomorrow
     del bot.publisher.failing[CHICAGO]
     await bot.run_until(datetime(2026, 6, 3, 12, 0, tzinfo=UTC))
