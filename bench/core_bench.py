@@ -31,7 +31,7 @@ from tests.fakes.publisher import RecordingPublisher
 
 CHANNEL = ChannelKey("bench", "W", "C")
 ADMIN = Member(MemberKey("bench", "W", "admin"), "admin", is_admin=True)
-VOTES_PER_RUN = 3000
+VOTES_PER_RUN = 5000
 
 
 async def _baseline_votes(path: Path, voters: int, total: int) -> float:

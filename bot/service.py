@@ -362,17 +362,14 @@ class Casebook:
         letter = letter.strip().upper()
         if letter not in dilemma.letters:
             return Notice.error(f"'{letter}' is not an option here.")
-        outcome = await self.store.cast_vote(post_id, member, letter, self.clock.now())
+        outcome = await self.store.cast_vote(post_id, member, letter, self.clock.now(), WRONG_COMES_BACK)
         if not outcome.accepted:
             self._vote_targets.pop(post_id, None)
             return Notice.error("Voting on this dilemma has closed.")
         self.refresher.touch(post_id)
         previous = outcome.previous_choice
-        due = 0
-        if previous is None and outcome.member_id is not None:
-            due = await self.store.reviews_due(outcome.member_id, self.clock.now(), WRONG_COMES_BACK)
         return VoteConfirmation(letter, dilemma.option(letter).text, reveal_at,
-                                previous if previous not in (None, letter) else None, due)
+                                previous if previous not in (None, letter) else None, outcome.reviews_due)
 
     async def _vote_target(self, post_id: int) -> tuple[Dilemma, datetime] | None:
         """What a click needs about its post, cached: none of it changes while the post is open."""

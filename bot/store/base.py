@@ -104,7 +104,8 @@ class Store(Protocol):
     async def member_id(self, member: Member, now: datetime) -> int:
         ...
 
-    async def cast_vote(self, post_id: int, member: Member, choice: str, now: datetime) -> VoteOutcome:
+    async def cast_vote(self, post_id: int, member: Member, choice: str, now: datetime,
+                        wrong_due_after: timedelta | None = None) -> VoteOutcome:
         """Record a vote; returns only once the transaction holding it has committed."""
         ...
 
@@ -148,10 +149,6 @@ class Store(Protocol):
 
     async def answered_dilemmas(self, member_id: int) -> list[AnsweredDilemma]:
         """Everything a member answered anywhere: revealed daily posts, practice and reviews, oldest first."""
-        ...
-
-    async def reviews_due(self, member_id: int, now: datetime, wrong_comes_back: timedelta) -> int:
-        """Due review cards, plus daily answers missed long enough ago that their card (made lazily, at the next"""
         ...
 
     async def record_study_answer(self, member_id: int, dilemma_id: str, topic: str, mode: str, choice: str,

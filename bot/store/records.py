@@ -137,3 +137,4 @@ class VoteOutcome:
     accepted: bool
     previous_choice: str | None = None
     member_id: int | None = None
+    reviews_due: int = 0

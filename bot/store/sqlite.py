@@ -73,15 +73,30 @@ _UPSERT_VOTE = (
 )
 
 
+# Due review cards, plus daily answers missed long enough ago that their card (made lazily, at the member's next
+# review) will be due: the nudge a first vote on a post carries.
+_REVIEWS_DUE = (
+    "SELECT (SELECT COUNT(*) FROM review_cards WHERE member_id = ? AND due_at <= ?) + "
+    "(SELECT COUNT(*) FROM awards a JOIN posts p ON p.id = a.post_id WHERE a.member_id = ? AND a.correct = 0 "
+    "AND p.revealed_at <= ? AND p.dilemma_id NOT IN (SELECT dilemma_id FROM review_cards WHERE member_id = ?))"
+)
+
+
 def _write_votes(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[tuple[int, VoteOutcome]]:
     """Runs on the connection's own thread: one transaction for a batch of votes, committed before returning."""
     results = []
     try:
-        for platform, workspace, user_id, name, member_id, post_id, choice, at in rows:
+        for platform, workspace, user_id, name, member_id, post_id, choice, at, due_cutoff in rows:
             if member_id is None:
                 member_id = db.execute(_UPSERT_MEMBER, (platform, workspace, user_id, name, at)).fetchone()[0]
             found = db.execute(_UPSERT_VOTE, (post_id, member_id, choice, at, at, post_id)).fetchone()
-            results.append((member_id, VoteOutcome(True, found[0], member_id) if found else VoteOutcome(False)))
+            if found is None:
+                results.append((member_id, VoteOutcome(False)))
+                continue
+            first_vote = found[0] is None
+            due = db.execute(_REVIEWS_DUE, (member_id, at, member_id, due_cutoff, member_id)).fetchone()[0] \
+                if first_vote and due_cutoff is not None else 0
+            results.append((member_id, VoteOutcome(True, found[0], member_id, due)))
         db.commit()
     except BaseException:
         db.rollback()
@@ -105,6 +120,7 @@ class _PendingVote:
     member: Member
     choice: str
     at: str
+    due_cutoff: str | None
     done: asyncio.Future[VoteOutcome]
 
 
@@ -383,10 +399,13 @@ class SqliteStore:
         self._member_ids[member.key] = (member_id, member.display_name)
         return member_id
 
-    async def cast_vote(self, post_id: int, member: Member, choice: str, now: datetime) -> VoteOutcome:
-        """Record a vote; returns only once the transaction holding it has committed."""
+    async def cast_vote(self, post_id: int, member: Member, choice: str, now: datetime,
+                        wrong_due_after: timedelta | None = None) -> VoteOutcome:
+        """Record a vote; returns only once the transaction holding it has committed. With `wrong_due_after`, a
+        member's first vote on the post also counts their due reviews (for the confirmation's nudge)."""
         done: asyncio.Future[VoteOutcome] = asyncio.get_running_loop().create_future()
-        self._pending.append(_PendingVote(post_id, member, choice, _iso(now) or "", done))
+        cutoff = _iso(now - wrong_due_after) if wrong_due_after is not None else None
+        self._pending.append(_PendingVote(post_id, member, choice, _iso(now) or "", cutoff, done))
         self._wake.set()
         return await done
 
@@ -409,7 +428,7 @@ class SqliteStore:
         """
         batch, self._pending = self._pending[:MAX_VOTE_BATCH], self._pending[MAX_VOTE_BATCH:]
         rows = [(v.member.key.platform, v.member.key.workspace, v.member.key.user_id, v.member.display_name,
-                 self._cached_member(v.member), v.post_id, v.choice, v.at) for v in batch]
+                 self._cached_member(v.member), v.post_id, v.choice, v.at, v.due_cutoff) for v in batch]
         try:
             async with self._lock:
                 # aiosqlite has no public way to run a function on its thread; _execute is what its own
@@ -593,17 +612,6 @@ class SqliteStore:
             (member_id, member_id),
         )
         return [AnsweredDilemma(row[0], row[1], bool(row[2]), datetime.fromisoformat(row[3])) for row in rows]
-
-    async def reviews_due(self, member_id: int, now: datetime, wrong_comes_back: timedelta) -> int:
-        """Due review cards, plus daily answers missed long enough ago that their card (made lazily, at the next
-        review) will be due."""
-        rows = await self._read(
-            "SELECT (SELECT COUNT(*) FROM review_cards WHERE member_id = ? AND due_at <= ?) + "
-            "(SELECT COUNT(*) FROM awards a JOIN posts p ON p.id = a.post_id WHERE a.member_id = ? AND a.correct = 0 "
-            "AND p.revealed_at <= ? AND p.dilemma_id NOT IN (SELECT dilemma_id FROM review_cards WHERE member_id = ?))",
-            (member_id, _iso(now), member_id, _iso(now - wrong_comes_back), member_id),
-        )
-        return int(rows[0][0])
 
     async def record_study_answer(self, member_id: int, dilemma_id: str, topic: str, mode: str, choice: str,
                                   correct: bool, at: datetime) -> None:
