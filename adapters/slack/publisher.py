@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -21,7 +18,6 @@ from bot.publishing import PublishError
 
 log = logging.getLogger(__name__)
 
-REMEMBERED_REVEALS = 10_000
 # A resumed post is looked for among this many of the channel's latest messages.
 FIND_POST_LOOKBACK = 50
 
@@ -68,8 +64,6 @@ class SlackPublisher:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         self.stopped = False  # set when the adapter shuts down and its HTTP session is closed
-        self._edit_locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
-        self._revealed: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     async def post(self, channel: ChannelKey, card: DilemmaCard) -> str:
         message = render.dilemma_message(card)
@@ -99,32 +93,7 @@ class SlackPublisher:
             message = render.reveal_message(card)
         else:
             raise TypeError(f"cannot edit a post into {type(card).__name__}")
-        key = (channel.channel, message_ref)
-        # One edit of a message at a time, and never an open post over its reveal: a count refresh that was
-        # already on its way when the reveal started must not bring the buttons back.
-        async with self._editing(key):
-            if isinstance(card, DilemmaCard) and key in self._revealed:
-                log.debug("skipping a count refresh of a revealed post")
-                return
-            await self._call(self.client.chat_update(channel=channel.channel, ts=message_ref, **message.as_kwargs()))
-            if isinstance(card, RevealCard):
-                self._revealed[key] = None
-                while len(self._revealed) > REMEMBERED_REVEALS:
-                    self._revealed.popitem(last=False)
-
-    @contextlib.asynccontextmanager
-    async def _editing(self, key: tuple[str, str]) -> AsyncIterator[None]:
-        lock, users = self._edit_locks.get(key, (asyncio.Lock(), 0))
-        self._edit_locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._edit_locks[key]
-            if users <= 1:
-                del self._edit_locks[key]
-            else:
-                self._edit_locks[key] = (lock, users - 1)
+        await self._call(self.client.chat_update(channel=channel.channel, ts=message_ref, **message.as_kwargs()))
 
     async def open_thread(self, channel: ChannelKey, message_ref: str, card: DiscussionCard) -> str:
         message = render.discussion_message(card)

@@ -149,14 +149,20 @@ def votes_label(count: int) -> str:
 # -- the published post ---------------------------------------------------------------------------
 
 
-def dilemma_message(card: DilemmaCard) -> SlackMessage:
-    blocks: list[Block] = [header(card.title), *sections(card.situation)]
+def question_blocks(title: str, card: DilemmaCard | StudyCard, notes: tuple[str, ...]) -> list[Block]:
+    """Header, situation, question and lettered options, then topic, difficulty and notes: a daily post and a
+    private study question read the same way."""
+    blocks: list[Block] = [header(title), *sections(card.situation)]
     blocks += sections(card.question, prefix="*Question:* ")
     for option in card.options:
         blocks += sections(option.text, prefix=f"*{option.letter}.* ")
-    blocks.append(context(
-        f"Topic: {fit(card.topic, 200)}",
-        f"Difficulty: {difficulty_label(card.difficulty)}",
+    blocks.append(context(f"Topic: {fit(card.topic, 200)}", f"Difficulty: {difficulty_label(card.difficulty)}",
+                          *notes))
+    return blocks
+
+
+def dilemma_message(card: DilemmaCard) -> SlackMessage:
+    blocks = question_blocks(card.title, card, (
         f"Closes {escape(closing_time(card.closes_at))}",
         f"{votes_label(card.vote_count)} so far (the split stays secret until the reveal)",
     ))
@@ -333,15 +339,7 @@ def schedule_message(card: ScheduleCard) -> SlackMessage:
 def study_message(card: StudyCard) -> SlackMessage:
     """A practice or review question only the member sees, with its own answer buttons."""
     kind = "Practice" if card.mode is StudyMode.PRACTICE else f"Review ({card.due_count} due)"
-    blocks: list[Block] = [header(f"{kind}: {card.title}"), *sections(card.situation)]
-    blocks += sections(card.question, prefix="*Question:* ")
-    for option in card.options:
-        blocks += sections(option.text, prefix=f"*{option.letter}.* ")
-    blocks.append(context(
-        f"Topic: {fit(card.topic, 200)}",
-        f"Difficulty: {difficulty_label(card.difficulty)}",
-        "Only you see this; it never changes the leaderboard",
-    ))
+    blocks = question_blocks(f"{kind}: {card.title}", card, ("Only you see this; it never changes the leaderboard",))
     blocks.append({
         "type": "actions",
         "block_id": f"{ANSWER_BLOCK_PREFIX}{card.mode.value}",

@@ -3,7 +3,6 @@ the publisher's failures classified for the core."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import re
@@ -216,20 +215,6 @@ async def test_an_edit_of_a_deleted_message_is_lasting(publisher: SlackPublisher
     with pytest.raises(PublishError) as raised:
         await publisher.edit(CHANNEL, "1.000001", dilemma)
     assert raised.value.lasting and raised.value.reason == "message_not_found"
-
-
-@pytest.mark.parametrize("reveal_first", [True, False])
-async def test_a_late_count_refresh_never_covers_the_reveal(
-    reveal_first: bool, fake_slack: FakeSlack, publisher: SlackPublisher
-) -> None:
-    dilemma, reveal = _hostile_cards()
-    ts = await publisher.post(CHANNEL, dilemma)
-    edits = [publisher.edit(CHANNEL, ts, reveal), publisher.edit(CHANNEL, ts, dilemma)]
-    await asyncio.gather(*(edits if reveal_first else reversed(edits)))
-    shown = fake_slack.messages[("C0STUDY", ts)]
-    assert not any(block["type"] == "actions" for block in shown.blocks)
-    assert "Voting closed" in message_text(shown)
-    assert publisher._edit_locks == {}
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 4, 5, 9, 75, 150])
