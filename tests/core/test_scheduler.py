@@ -22,16 +22,13 @@ from bot.service import Casebook
 from bot.store import SqliteStore
 from tests.fakes.clock import FakeClock
 from tests.fakes.publisher import RecordingPublisher
+from tests.fakes.scheduling import no_wait
 
 ADMIN = Member(MemberKey("test", "W1", "admin"), "Admin", is_admin=True)
 CHICAGO = ChannelKey("test", "W1", "chicago")
 LONDON = ChannelKey("test", "W1", "london")
 TOKYO = ChannelKey("test", "W1", "tokyo")
 NEW_YORK = ChannelKey("test", "W1", "new-york")
-
-
-async def no_wait(seconds: float) -> None:
-    return None
 
 
 class Bot:

@@ -12,10 +12,7 @@ from tests.discord.conftest import Running
 from tests.discord.test_loop import vote_id
 from tests.fakes.clock import FakeClock
 from tests.fakes.discord_server import ADMIN_PERMISSIONS, FakeDiscord
-
-
-async def no_wait(seconds: float) -> None:
-    return None
+from tests.fakes.scheduling import no_wait, send_then_crash
 
 
 async def test_a_scheduled_post_and_its_reveal(fake: FakeDiscord, core: Casebook, clock: FakeClock,
@@ -56,17 +53,7 @@ async def test_a_post_sent_before_a_crash_is_found_not_sent_again(fake: FakeDisc
     await (await fake.slash("schedule set", options, user="admin", permissions=ADMIN_PERMISSIONS)).wait()
     channel = await core.store.get_channel(ChannelKey("discord", str(fake.guild_id), str(fake.channel_id)))
     assert channel is not None
-    due = next_post_at(channel, clock.now())
-    assert due is not None
-    clock.set(due)
-    # The process sent the post, then died before recording where it went.
-    dilemma = await core.next_dilemma(channel)
-    assert dilemma is not None
-    record = await core.store.reserve_post(channel.id, dilemma.id, dilemma.topic, "scheduled", due.date(),
-                                           due.replace(hour=23), dilemma.best_letter, due)
-    await core.publishers["discord"].post(channel.key, core.dilemma_card(record, dilemma, channel.tz, 0))
-    assert len([m for m in fake.channel_messages() if m["components"]]) == 1
-
+    record = await send_then_crash(core, channel.key, clock)
     await DailyScheduler(core, clock, sleep=no_wait).catch_up()
     sent = [m for m in fake.channel_messages() if m["components"]]
     assert len(sent) == 1

@@ -7,11 +7,8 @@ from zoneinfo import ZoneInfo
 
 from bot.keys import ChannelKey
 from bot.scheduler import DailyScheduler, next_post_at
+from tests.fakes.scheduling import no_wait, send_then_crash
 from tests.slack.conftest import SlackHarness
-
-
-async def no_wait(seconds: float) -> None:
-    return None
 
 
 async def test_a_scheduled_post_and_its_reveal(slack: SlackHarness) -> None:
@@ -45,15 +42,7 @@ async def test_a_post_sent_before_a_crash_is_found_not_sent_again(slack: SlackHa
     await slack.command_reply("U0ADMIN", "schedule set 09:00 20:00 America/Chicago")
     channel = await core.store.get_channel(ChannelKey("slack", fake.team_id, "C0STUDY"))
     assert channel is not None
-    due = next_post_at(channel, clock.now())
-    assert due is not None
-    clock.set(due)
-    # The process sent the post, then died before recording where it went.
-    dilemma = await core.next_dilemma(channel)
-    assert dilemma is not None
-    record = await core.store.reserve_post(channel.id, dilemma.id, dilemma.topic, "scheduled", due.date(),
-                                           due.replace(hour=23), dilemma.best_letter, due)
-    await core.publishers["slack"].post(channel.key, core.dilemma_card(record, dilemma, channel.tz, 0))
+    record = await send_then_crash(core, channel.key, clock)
     await DailyScheduler(core, clock, sleep=no_wait).catch_up()
     (message,) = fake.channel_messages("C0STUDY")
     recorded = await core.store.get_post(record.id)
